@@ -1,0 +1,7 @@
+//! The native command line: `convscope summary | spec | link | presets | devices`.
+
+mod args;
+mod commands;
+mod json;
+
+pub use commands::run;

@@ -1,0 +1,85 @@
+//! The JSON contract of `convscope summary --format json` (schema `convscope.summary/1`, documented in
+//! `docs/json.md`): one entry per leaf layer call in forward order, then the totals.
+
+use serde_json::{json, Value};
+
+use crate::core::analysis::{Analysis, Row};
+use crate::core::rf::AxisRf;
+
+/// A float that is a whole number is written as an integer (`212`, not `212.0`).
+fn number(v: f64) -> Value {
+    if v.fract() == 0.0 && v.abs() < 9.0e15 {
+        json!(v as i64)
+    } else {
+        json!(v)
+    }
+}
+
+fn rf(h: &AxisRf, w: &AxisRf) -> Value {
+    json!({
+        "size": number(h.size), "jump": number(h.jump), "start": number(h.start),
+        "size_w": number(w.size), "jump_w": number(w.jump), "start_w": number(w.start),
+    })
+}
+
+fn row(a: &Analysis, r: &Row) -> Value {
+    let s = r.stats.as_ref();
+    json!({
+        "index": r.index,
+        "path": r.path,
+        "kind": r.class,
+        "functional": r.functional,
+        "op_kind": s.map(|s| s.kind.key()),
+        "output": s.map(|s| s.output.with_batch(a.options.batch)),
+        "params": s.map(|s| s.params),
+        "buffers": s.map(|s| s.buffers),
+        "macs": s.map(|s| s.macs),
+        "flops": s.map(|s| s.flops),
+        "activation_bytes": s.map(|s| s.activation_bytes),
+        "read_bytes": s.map(|s| s.read_bytes),
+        "write_bytes": s.map(|s| s.write_bytes),
+        "no_reuse_bytes": s.map(|s| s.no_reuse_bytes),
+        "intensity": s.map(|s| s.intensity),
+        "time_s": s.map(|s| s.time_s),
+        "bound": s.map(|s| s.bound.key()),
+        "rf": s.map(|s| rf(&s.rf.h, &s.rf.w)),
+        "diagnostic": r.diagnostic.as_ref().map(|d| d.to_string()),
+    })
+}
+
+/// The whole document.
+pub fn document(a: &Analysis, spec: &str) -> Value {
+    let t = &a.totals;
+    let o = &a.options;
+    json!({
+        "schema": "convscope.summary/1",
+        "spec": spec,
+        "input": [a.input.c, a.input.h, a.input.w],
+        "batch": o.batch,
+        "dtype": o.dtype.name(),
+        "device": o.device.key,
+        "conventions": o.counting.describe(),
+        "input_error": a.input_error,
+        "truncated": a.truncated,
+        "layers": a.rows.iter().map(|r| row(a, r)).collect::<Vec<_>>(),
+        "totals": {
+            "params": t.params,
+            "trainable_params": t.trainable_params,
+            "buffers": t.buffers,
+            "macs": t.macs,
+            "flops": t.flops,
+            "activation_bytes": t.activation_bytes,
+            "read_bytes": t.read_bytes,
+            "write_bytes": t.write_bytes,
+            "no_reuse_bytes": t.no_reuse_bytes,
+            "time_s": t.time_s,
+            "diagnostics": t.diagnostics,
+            "training_memory": {
+                "input_bytes": t.training.input_bytes,
+                "activation_bytes": t.training.activation_bytes,
+                "parameter_bytes": t.training.parameter_bytes,
+                "total_bytes": t.training.total_bytes,
+            },
+        },
+    })
+}

@@ -1,0 +1,680 @@
+//! The analysis: walks an [`Architecture`] in forward order and gives every leaf layer call a row of numbers or a
+//! diagnostic. It never fails and never panics: an impossible layer gets its reason, what depends on it is marked
+//! not computed, and everything else is still counted.
+
+use std::fmt::Write as _;
+
+use crate::core::arch::{Architecture, Input, Node, Op, Residual};
+use crate::core::blocks;
+use crate::core::cost::{self, Image, LeafCost, OpKind};
+use crate::core::device::Device;
+use crate::core::diagnostic::Diagnostic;
+use crate::core::layer::{Act, Conv, Layer, Pair};
+use crate::core::limits::{MAX_BATCH, MAX_CHANNELS, MAX_ROWS, MAX_SPATIAL};
+use crate::core::rf::Rf;
+use crate::core::shape::{Dtype, Shape};
+
+/// Which operations count towards MACs/FLOPs besides the multiply-accumulates of convolutions and linear layers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Counting {
+    /// Bias additions of convolutions and linear layers (1 per output element).
+    pub bias: bool,
+    /// Normalisation (2 per element).
+    pub norm: bool,
+    /// Activations (1 per element).
+    pub activation: bool,
+    /// Pooling (1 per window element) and upsampling (1 or 4 per output element).
+    pub pool: bool,
+    /// Residual adds and squeeze-excitation multiplies (1 per output element).
+    pub add_mul: bool,
+}
+
+impl Counting {
+    /// Everything counted.
+    pub const ALL: Counting = Counting {
+        bias: true,
+        norm: true,
+        activation: true,
+        pool: true,
+        add_mul: true,
+    };
+
+    fn counts(&self, kind: OpKind) -> bool {
+        match kind {
+            OpKind::Norm => self.norm,
+            OpKind::Activation => self.activation,
+            OpKind::Pool | OpKind::Other => self.pool,
+            OpKind::AddMul => self.add_mul,
+            OpKind::ConvKxK | OpKind::Conv1x1 | OpKind::Depthwise | OpKind::Linear => false,
+        }
+    }
+
+    /// One sentence stating the convention, for display under every table.
+    pub fn describe(&self) -> String {
+        let mut extra = Vec::new();
+        for (on, what) in [
+            (self.bias, "bias adds"),
+            (self.norm, "normalisation (2/element)"),
+            (self.activation, "activations (1/element)"),
+            (self.pool, "pooling and upsampling"),
+            (self.add_mul, "residual adds and SE multiplies"),
+        ] {
+            if on {
+                extra.push(what);
+            }
+        }
+        let base = "MACs = multiply-accumulates of convolutions and linear layers (fvcore/torchvision convention)";
+        let extra = if extra.is_empty() {
+            ", bias excluded".to_string()
+        } else {
+            format!(", plus {}", extra.join(", "))
+        };
+        format!("{base}{extra}; FLOPs = 2 × MACs. Parameters exclude batch-norm running statistics (buffers).")
+    }
+}
+
+/// What the analysis is asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    pub batch: u64,
+    pub dtype: Dtype,
+    pub device: Device,
+    pub counting: Counting,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        let device = Device::presets()
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Device::custom(1e13, 1e12));
+        Options {
+            batch: 1,
+            dtype: Dtype::Fp32,
+            device,
+            counting: Counting::default(),
+        }
+    }
+}
+
+/// Whether a layer's roofline time is set by arithmetic or by memory traffic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bound {
+    Compute,
+    Memory,
+    /// No work and no traffic (views, inference no-ops).
+    None,
+}
+
+impl Bound {
+    /// Stable name: `compute`, `memory`, `none`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Bound::Compute => "compute",
+            Bound::Memory => "memory",
+            Bound::None => "none",
+        }
+    }
+}
+
+/// The numbers of one computed row, for the whole batch.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stats {
+    pub output: Shape,
+    pub params: u64,
+    pub buffers: u64,
+    pub kind: OpKind,
+    /// MACs as counted under [`Counting`].
+    pub macs: u64,
+    pub flops: u64,
+    /// All arithmetic, counted or not: what the time estimate uses.
+    pub work_flops: u64,
+    pub activation_bytes: u64,
+    pub read_bytes: u64,
+    pub write_bytes: u64,
+    pub no_reuse_bytes: u64,
+    /// FLOPs per read-once byte (0 when the layer moves no data).
+    pub intensity: f64,
+    pub time_s: f64,
+    pub bound: Bound,
+    pub rf: Rf,
+}
+
+impl Stats {
+    /// Read-once traffic: input + weights + output.
+    pub fn traffic_bytes(&self) -> u64 {
+        self.read_bytes.saturating_add(self.write_bytes)
+    }
+}
+
+/// One leaf layer call (or functional op) in forward order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub index: usize,
+    /// Module path as `named_modules()` gives it (`layer1.0.conv1`); functional ops end in `:add`, `:mul`, `:cat`.
+    pub path: String,
+    /// PyTorch class (`Conv2d`), or the function for functional ops (`add`).
+    pub class: &'static str,
+    /// Nesting depth of the path (0 for top-level layers).
+    pub depth: usize,
+    /// A functional call rather than a module: torchinfo does not list it.
+    pub functional: bool,
+    pub stats: Option<Stats>,
+    pub diagnostic: Option<Diagnostic>,
+}
+
+/// Training memory for one step, by the definition stated in [`TrainingMemory::DEFINITION`].
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct TrainingMemory {
+    pub input_bytes: u64,
+    pub activation_bytes: u64,
+    pub parameter_bytes: u64,
+    pub total_bytes: u64,
+}
+
+impl TrainingMemory {
+    /// What the estimate counts.
+    pub const DEFINITION: &'static str = "training memory ≈ input batch + every layer output kept for backward \
+        (views and dropout at inference excluded) + parameters × 4 (weights, gradients, and two Adam moments), \
+        in the chosen dtype; no activation checkpointing or in-place savings, workspace not included";
+}
+
+/// Sums over all computed rows.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Totals {
+    pub params: u64,
+    pub trainable_params: u64,
+    pub buffers: u64,
+    pub macs: u64,
+    pub flops: u64,
+    pub activation_bytes: u64,
+    pub read_bytes: u64,
+    pub write_bytes: u64,
+    pub no_reuse_bytes: u64,
+    pub time_s: f64,
+    pub training: TrainingMemory,
+    /// Rows with a diagnostic.
+    pub diagnostics: usize,
+}
+
+/// The result for a whole network.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Analysis {
+    pub input: Input,
+    pub options: Options,
+    pub rows: Vec<Row>,
+    pub totals: Totals,
+    /// Why nothing could be computed, when the input itself is invalid.
+    pub input_error: Option<String>,
+    /// The network has more than [`MAX_ROWS`] layer calls; the rest is not listed.
+    pub truncated: bool,
+}
+
+impl Analysis {
+    /// The last computed row's output shape and receptive field.
+    pub fn final_stats(&self) -> Option<&Stats> {
+        self.rows.iter().rev().find_map(|r| r.stats.as_ref())
+    }
+}
+
+/// Analyses `arch` under `options`. Never fails: problems become diagnostics.
+pub fn analyse(arch: &Architecture, options: &Options) -> Analysis {
+    let input_error = check_input(&arch.input, options.batch);
+    let mut walker = Walker::new(arch.input, options);
+    let flow = if input_error.is_some() {
+        walker.first_error = Some("the input".into());
+        None
+    } else {
+        let Input { c, h, w } = arch.input;
+        Some((Shape::Map { c, h, w }, Rf::PIXEL))
+    };
+    walker.seq(&arch.body, flow, &mut 0);
+    let totals = totals(&walker.rows, arch.input, options);
+    Analysis {
+        input: arch.input,
+        options: options.clone(),
+        rows: walker.rows,
+        totals,
+        input_error,
+        truncated: walker.truncated,
+    }
+}
+
+fn check_input(input: &Input, batch: u64) -> Option<String> {
+    if input.c == 0 || input.h == 0 || input.w == 0 || batch == 0 {
+        return Some("input channels, height, width and batch must all be at least 1".into());
+    }
+    if input.c > MAX_CHANNELS || input.h > MAX_SPATIAL || input.w > MAX_SPATIAL || batch > MAX_BATCH
+    {
+        return Some(format!(
+            "input {}×{}×{} with batch {batch} exceeds the limits (channels ≤ {MAX_CHANNELS}, height and width ≤ \
+             {MAX_SPATIAL}, batch ≤ {MAX_BATCH})",
+            input.c, input.h, input.w
+        ));
+    }
+    None
+}
+
+/// Shape and receptive field flowing between layers; `None` downstream of an impossible layer.
+type Flow = Option<(Shape, Rf)>;
+
+struct Walker<'a> {
+    options: &'a Options,
+    image: Image,
+    rows: Vec<Row>,
+    path: String,
+    depth: usize,
+    /// Path of the first impossible layer, named by the rows that depend on it.
+    first_error: Option<String>,
+    truncated: bool,
+    /// Nodes visited: bounds the work of deeply nested repeats that list no rows.
+    visits: usize,
+}
+
+impl<'a> Walker<'a> {
+    fn new(input: Input, options: &'a Options) -> Walker<'a> {
+        Walker {
+            options,
+            image: Image {
+                h: input.h,
+                w: input.w,
+            },
+            rows: Vec::with_capacity(256),
+            path: String::with_capacity(64),
+            depth: 0,
+            first_error: None,
+            truncated: false,
+            visits: 0,
+        }
+    }
+
+    /// Walks a sequence; `counter` numbers unnamed items (and repeat copies) like `nn.Sequential` does.
+    fn seq(&mut self, nodes: &[Node], mut x: Flow, counter: &mut u64) -> Flow {
+        for node in nodes {
+            for _ in 0..node.repeat.max(1) {
+                let index = *counter;
+                *counter += 1;
+                self.visits += 1;
+                if self.rows.len() >= MAX_ROWS || self.visits > 10 * MAX_ROWS {
+                    self.truncated = true;
+                    return None;
+                }
+                let name = if node.repeat > 1 {
+                    None
+                } else {
+                    node.name.as_deref()
+                };
+                let mark = self.enter(name, index);
+                x = self.op(&node.op, node.functional, x);
+                self.leave(mark);
+            }
+        }
+        x
+    }
+
+    fn enter(&mut self, name: Option<&str>, index: u64) -> usize {
+        let mark = self.path.len();
+        if !self.path.is_empty() {
+            self.path.push('.');
+        }
+        match name {
+            Some(n) => self.path.push_str(n),
+            None => {
+                let _ = write!(self.path, "{index}");
+            }
+        }
+        self.depth += 1;
+        mark
+    }
+
+    fn leave(&mut self, mark: usize) {
+        self.path.truncate(mark);
+        self.depth -= 1;
+    }
+
+    fn op(&mut self, op: &Op, functional: bool, x: Flow) -> Flow {
+        match op {
+            Op::Layer(layer) => self.leaf(layer, functional, x),
+            Op::Seq(items) => self.seq(items, x, &mut 0),
+            Op::Residual(r) => self.residual(r, x),
+            Op::SqueezeExcite { squeeze, act } => self.squeeze_excite(*squeeze, *act, x),
+            Op::Concat(branches) => self.concat(branches, x),
+            Op::ConcatPool(size) => self.concat_pool(*size, x),
+            Op::Block(block) => {
+                // Downstream of an error the input is unknown; expanding for 0 channels still lists the layers.
+                let in_c = x.map_or(0, |(shape, _)| shape.channels());
+                self.op(&blocks::expand(block, in_c), functional, x)
+            }
+        }
+    }
+
+    fn leaf(&mut self, layer: &Layer, functional: bool, x: Flow) -> Flow {
+        let class = layer.class();
+        let (shape, rf) = match x {
+            Some(v) => v,
+            None => {
+                self.push_not_computed(class, functional, None);
+                return None;
+            }
+        };
+        let outcome =
+            cost::leaf(layer, shape, rf, self.image).and_then(|c| self.stats(&c).map(|s| (s, c)));
+        self.finish(class, functional, None, outcome)
+    }
+
+    /// Records a row from a cost or its failure and returns what flows on.
+    fn finish(
+        &mut self,
+        class: &'static str,
+        functional: bool,
+        suffix: Option<&str>,
+        outcome: Result<(Stats, LeafCost), String>,
+    ) -> Flow {
+        let path = self.row_path(suffix);
+        match outcome {
+            Ok((stats, cost)) => {
+                self.push(path, class, functional, Some(stats), None);
+                Some((cost.output, cost.rf))
+            }
+            Err(msg) => {
+                if self.first_error.is_none() {
+                    self.first_error = Some(if path.is_empty() {
+                        class.to_string()
+                    } else {
+                        path.clone()
+                    });
+                }
+                self.push(
+                    path,
+                    class,
+                    functional,
+                    None,
+                    Some(Diagnostic::Invalid(format!("{class}: {msg}"))),
+                );
+                None
+            }
+        }
+    }
+
+    fn row_path(&self, suffix: Option<&str>) -> String {
+        match suffix {
+            Some(s) => format!("{}:{s}", self.path),
+            None => self.path.clone(),
+        }
+    }
+
+    fn push_not_computed(&mut self, class: &'static str, functional: bool, suffix: Option<&str>) {
+        let cause = self
+            .first_error
+            .clone()
+            .unwrap_or_else(|| "an earlier layer".into());
+        let path = self.row_path(suffix);
+        self.push(
+            path,
+            class,
+            functional,
+            None,
+            Some(Diagnostic::NotComputed { cause }),
+        );
+    }
+
+    fn push(
+        &mut self,
+        path: String,
+        class: &'static str,
+        functional: bool,
+        stats: Option<Stats>,
+        diagnostic: Option<Diagnostic>,
+    ) {
+        let index = self.rows.len();
+        let depth = self.depth.saturating_sub(1);
+        self.rows.push(Row {
+            index,
+            path,
+            class,
+            depth,
+            functional,
+            stats,
+            diagnostic,
+        });
+    }
+
+    /// Batch-scaled numbers of one call, with checked arithmetic.
+    fn stats(&self, c: &LeafCost) -> Result<Stats, String> {
+        let o = self.options;
+        let n = o.batch as u128;
+        let bytes = o.dtype.bytes() as u128;
+        let macs = n * c.macs as u128;
+        let bias = n * c.bias_ops as u128;
+        let elementwise = n * c.elementwise_ops as u128;
+        let counted = macs
+            + if o.counting.bias { bias } else { 0 }
+            + if o.counting.counts(c.kind) {
+                elementwise
+            } else {
+                0
+            };
+        let work_flops = 2 * (macs + bias + elementwise);
+        let out_elems = n * c.output.numel() as u128;
+        let in_elems = n * c.input_elems as u128;
+        let moves_data = c.input_elems > 0;
+        let weights = c.weight_reads as u128;
+        let read = (in_elems + weights) * bytes;
+        let write = if moves_data { out_elems * bytes } else { 0 };
+        let no_reuse = if moves_data {
+            (macs.max(in_elems) + weights + out_elems) * bytes
+        } else {
+            0
+        };
+        let traffic = (read + write) as f64;
+        let compute_s = work_flops as f64 / o.device.peak_for(o.dtype);
+        let memory_s = traffic / o.device.bandwidth;
+        let bound = if work_flops == 0 && traffic == 0.0 {
+            Bound::None
+        } else if compute_s >= memory_s {
+            Bound::Compute
+        } else {
+            Bound::Memory
+        };
+        let flops = 2 * counted;
+        Ok(Stats {
+            output: c.output,
+            params: c.params,
+            buffers: c.buffers,
+            kind: c.kind,
+            macs: fit(counted)?,
+            flops: fit(flops)?,
+            work_flops: fit(work_flops)?,
+            activation_bytes: fit(out_elems * bytes)?,
+            read_bytes: fit(read)?,
+            write_bytes: fit(write)?,
+            no_reuse_bytes: fit(no_reuse)?,
+            intensity: if traffic > 0.0 {
+                flops as f64 / traffic
+            } else {
+                0.0
+            },
+            time_s: compute_s.max(memory_s),
+            bound,
+            rf: c.rf,
+        })
+    }
+
+    /// A functional op on the current block (`:add`, `:mul`, `:cat`).
+    fn functional_row(
+        &mut self,
+        class: &'static str,
+        outcome: Option<Result<LeafCost, String>>,
+    ) -> Flow {
+        match outcome {
+            None => {
+                self.push_not_computed(class, true, Some(class));
+                None
+            }
+            Some(result) => {
+                let outcome = result.and_then(|c| self.stats(&c).map(|s| (s, c)));
+                self.finish(class, true, Some(class), outcome)
+            }
+        }
+    }
+
+    fn residual(&mut self, r: &Residual, x: Flow) -> Flow {
+        // One numbering for main, shortcut and post, as if they were children of one module.
+        let mut counter = 0;
+        let main = self.seq(&r.main, x, &mut counter);
+        let short = if r.shortcut.is_empty() {
+            x
+        } else {
+            self.seq(&r.shortcut, x, &mut counter)
+        };
+        let outcome = match (main, short) {
+            (Some((a, ra)), Some((b, rb))) if a == b => {
+                Some(Ok(cost::combine(a, ra.max(rb), 2 * a.numel())))
+            }
+            (Some((a, _)), Some((b, _))) => Some(Err(format!(
+                "the main path gives {a} but the shortcut gives {b}: they cannot be summed"
+            ))),
+            _ => None,
+        };
+        let summed = self.functional_row("add", outcome);
+        self.seq(&r.post, summed, &mut counter)
+    }
+
+    fn squeeze_excite(&mut self, squeeze: u64, act: Act, x: Flow) -> Flow {
+        let channels = match x {
+            Some((Shape::Map { c, .. }, _)) => c,
+            Some((Shape::Flat { .. }, _)) => {
+                let outcome = Some(Err(
+                    "squeeze-excitation needs a feature map, but its input is flat".to_string(),
+                ));
+                return self.functional_row("mul", outcome);
+            }
+            None => 0,
+        };
+        let fc = |out: u64| {
+            let mut c = Conv::new(out, 1);
+            c.bias = true;
+            Op::Layer(Layer::Conv(c))
+        };
+        let items = [
+            Node::named(
+                "avgpool",
+                Op::Layer(Layer::AdaptiveAvgPool(Pair::square(1))),
+            ),
+            Node::named("fc1", fc(squeeze)),
+            Node::named("activation", Op::Layer(Layer::Act(act))),
+            Node::named("fc2", fc(channels)),
+            Node::named("scale_activation", Op::Layer(Layer::Act(Act::Sigmoid))),
+        ];
+        let scale = self.seq(&items, x, &mut 0);
+        let outcome = match (x, scale) {
+            (Some((shape, _)), Some(_)) => {
+                // The scale depends on the whole map, so every output unit now sees the whole input.
+                let rf = Rf::whole(self.image.h, self.image.w);
+                Some(Ok(cost::combine(shape, rf, shape.numel() + channels)))
+            }
+            _ => None,
+        };
+        self.functional_row("mul", outcome)
+    }
+
+    fn concat(&mut self, branches: &[Vec<Node>], x: Flow) -> Flow {
+        let mut outs = Vec::with_capacity(branches.len());
+        for (i, branch) in branches.iter().enumerate() {
+            let mark = self.enter(None, i as u64);
+            outs.push(self.seq(branch, x, &mut 0));
+            self.leave(mark);
+        }
+        let outcome = join(&outs);
+        self.functional_row("cat", outcome)
+    }
+
+    fn concat_pool(&mut self, size: Pair, x: Flow) -> Flow {
+        // fastai: torch.cat([self.mp(x), self.ap(x)], 1)
+        let items = [
+            Node::named("mp", Op::Layer(Layer::AdaptiveMaxPool(size))),
+            Node::named("ap", Op::Layer(Layer::AdaptiveAvgPool(size))),
+        ];
+        let mut outs = Vec::with_capacity(2);
+        for item in &items {
+            outs.push(self.seq(std::slice::from_ref(item), x, &mut 0));
+        }
+        let outcome = join(&outs);
+        self.functional_row("cat", outcome)
+    }
+}
+
+/// `torch.cat(dim=1)` of branch outputs: same grid (or all flat), channels add up.
+fn join(outs: &[Flow]) -> Option<Result<LeafCost, String>> {
+    let flows: Option<Vec<(Shape, Rf)>> = outs.iter().copied().collect();
+    let flows = flows?;
+    let Some((first, rest)) = flows.split_first() else {
+        return Some(Err("concatenation of no branches".into()));
+    };
+    let mut rf = first.1;
+    let mut shape = first.0;
+    for (s, r) in rest {
+        rf = rf.max(*r);
+        shape = match (shape, *s) {
+            (
+                Shape::Map { c, h, w },
+                Shape::Map {
+                    c: c2,
+                    h: h2,
+                    w: w2,
+                },
+            ) if h == h2 && w == w2 => Shape::Map { c: c + c2, h, w },
+            (Shape::Flat { f }, Shape::Flat { f: f2 }) => Shape::Flat { f: f + f2 },
+            (a, b) => {
+                return Some(Err(format!(
+                    "branches give {a} and {b}: only the channel counts may differ"
+                )))
+            }
+        };
+    }
+    Some(Ok(cost::concat(shape, rf)))
+}
+
+fn fit(v: u128) -> Result<u64, String> {
+    u64::try_from(v)
+        .map_err(|_| "counts overflow 64 bits: sizes or batch are too large".to_string())
+}
+
+fn totals(rows: &[Row], input: Input, options: &Options) -> Totals {
+    let mut t = Totals::default();
+    for row in rows {
+        if row.diagnostic.is_some() {
+            t.diagnostics += 1;
+        }
+        let Some(s) = &row.stats else { continue };
+        t.params = t.params.saturating_add(s.params);
+        t.buffers = t.buffers.saturating_add(s.buffers);
+        t.macs = t.macs.saturating_add(s.macs);
+        t.flops = t.flops.saturating_add(s.flops);
+        t.activation_bytes = t.activation_bytes.saturating_add(s.activation_bytes);
+        t.read_bytes = t.read_bytes.saturating_add(s.read_bytes);
+        t.write_bytes = t.write_bytes.saturating_add(s.write_bytes);
+        t.no_reuse_bytes = t.no_reuse_bytes.saturating_add(s.no_reuse_bytes);
+        t.time_s += s.time_s;
+    }
+    t.trainable_params = t.params;
+    let bytes = options.dtype.bytes();
+    let input_bytes = input
+        .c
+        .saturating_mul(input.h)
+        .saturating_mul(input.w)
+        .saturating_mul(options.batch)
+        .saturating_mul(bytes);
+    let parameter_bytes = t.params.saturating_mul(bytes).saturating_mul(4);
+    // Outputs that are written (not views) are what autograd keeps.
+    let activation_bytes = t.write_bytes;
+    t.training = TrainingMemory {
+        input_bytes,
+        activation_bytes,
+        parameter_bytes,
+        total_bytes: input_bytes
+            .saturating_add(activation_bytes)
+            .saturating_add(parameter_bytes),
+    };
+    t
+}

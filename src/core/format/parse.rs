@@ -1,0 +1,617 @@
+//! Parser of the text format: a hand-written recursive descent that never panics, bounds its depth and sizes, and
+//! reports the position of the first problem and what was expected there.
+
+use std::fmt;
+
+use crate::core::arch::{Architecture, Block, Input, Node, Op, Residual};
+use crate::core::format::args::{float, int, pair, Arg, Args};
+use crate::core::format::VERSION;
+use crate::core::layer::{
+    Act, Conv, ConvTranspose, Groups, Layer, Padding, Pair, Pool, UpsampleMode,
+};
+use crate::core::limits::{
+    MAX_CHANNELS, MAX_DEPTH, MAX_KERNEL, MAX_REPEAT, MAX_SCALE, MAX_SPATIAL,
+};
+
+/// Where parsing stopped and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// Character offset (0-based) into the spec.
+    pub position: usize,
+    pub expected: String,
+    pub found: String,
+}
+
+impl ParseError {
+    /// An error at byte offset `pos` (converted to characters by [`parse`]).
+    pub fn new(pos: usize, expected: &str, found: &str) -> ParseError {
+        ParseError {
+            position: pos,
+            expected: expected.to_string(),
+            found: found.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "at character {}: expected {}, found {}",
+            self.position + 1,
+            self.expected,
+            self.found
+        )
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Parses a spec such as `v1/3x28x28/conv(4,3,s2,p1)/relu`.
+pub fn parse(spec: &str) -> Result<Architecture, ParseError> {
+    let mut p = Parser {
+        s: spec,
+        pos: 0,
+        depth: 0,
+    };
+    p.architecture().map_err(|mut e| {
+        // Positions are byte offsets while parsing; people count characters.
+        let byte = e.position.min(spec.len());
+        e.position = spec.char_indices().take_while(|(i, _)| *i < byte).count();
+        e
+    })
+}
+
+struct Parser<'a> {
+    s: &'a str,
+    pos: usize,
+    depth: usize,
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+impl<'a> Parser<'a> {
+    fn skip_ws(&mut self) {
+        while let Some(b) = self.s.as_bytes().get(self.pos) {
+            if b.is_ascii_whitespace() {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn peek(&mut self) -> Option<u8> {
+        self.skip_ws();
+        self.s.as_bytes().get(self.pos).copied()
+    }
+
+    /// A short description of what stands at the current position, for error messages.
+    fn found(&mut self) -> String {
+        self.skip_ws();
+        match self.s.get(self.pos..).and_then(|rest| rest.chars().next()) {
+            None => "the end of the spec".into(),
+            Some(c) => format!("`{c}`"),
+        }
+    }
+
+    fn err<T>(&mut self, expected: &str) -> Result<T, ParseError> {
+        let found = self.found();
+        Err(ParseError::new(self.pos, expected, &found))
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect(&mut self, c: u8, expected: &str) -> Result<(), ParseError> {
+        if self.eat(c) {
+            Ok(())
+        } else {
+            self.err(expected)
+        }
+    }
+
+    /// A run of letters, digits and `_`.
+    fn word(&mut self) -> &'a str {
+        self.skip_ws();
+        let start = self.pos;
+        while self.s.as_bytes().get(self.pos).is_some_and(|b| is_word(*b)) {
+            self.pos += 1;
+        }
+        &self.s[start..self.pos]
+    }
+
+    fn architecture(&mut self) -> Result<Architecture, ParseError> {
+        let start = self.pos;
+        let version = self.word();
+        if version != VERSION {
+            let found = if version.is_empty() {
+                self.found()
+            } else {
+                format!("`{version}`")
+            };
+            let hint = if version.starts_with('v') {
+                " (this convscope reads v1)"
+            } else {
+                ""
+            };
+            return Err(ParseError::new(
+                start,
+                &format!("the version tag `{VERSION}`{hint}"),
+                &found,
+            ));
+        }
+        self.expect(b'/', "`/` after the version tag")?;
+        let input = self.input()?;
+        let mut body = Vec::new();
+        while self.eat(b'/') {
+            body.push(self.item()?);
+        }
+        if self.peek().is_some() {
+            return self.err("`/` and another layer, or the end of the spec");
+        }
+        Ok(Architecture { input, body })
+    }
+
+    fn input(&mut self) -> Result<Input, ParseError> {
+        let start = self.pos;
+        let text = self.word();
+        let parts: Vec<&str> = text.split('x').collect();
+        let bad = || {
+            ParseError::new(
+                start,
+                "the input size as CxHxW, e.g. 3x224x224",
+                &format!("`{text}`"),
+            )
+        };
+        if parts.len() != 3 {
+            return Err(bad());
+        }
+        let dim = |t: &str, what: &str, max: u64| -> Result<u64, ParseError> {
+            let v: u64 = t.parse().map_err(|_| bad())?;
+            if v == 0 || v > max {
+                return Err(ParseError::new(
+                    start,
+                    &format!("input {what} from 1 to {max}"),
+                    &format!("`{t}`"),
+                ));
+            }
+            Ok(v)
+        };
+        Ok(Input {
+            c: dim(parts[0], "channels", MAX_CHANNELS)?,
+            h: dim(parts[1], "height", MAX_SPATIAL)?,
+            w: dim(parts[2], "width", MAX_SPATIAL)?,
+        })
+    }
+
+    /// Items separated by `/`, up to (not including) `;`, `)` or the end. May be empty.
+    fn items(&mut self) -> Result<Vec<Node>, ParseError> {
+        let mut items = Vec::new();
+        if matches!(self.peek(), Some(b';' | b')') | None) {
+            return Ok(items);
+        }
+        items.push(self.item()?);
+        while self.eat(b'/') {
+            items.push(self.item()?);
+        }
+        Ok(items)
+    }
+
+    /// `[N*][name:][~]layer[(args)]`
+    fn item(&mut self) -> Result<Node, ParseError> {
+        let start = self.pos;
+        let mut word = self.word();
+        let mut repeat = 1;
+        if !word.is_empty() && self.peek() == Some(b'*') {
+            let arg = Arg {
+                raw: word,
+                key: "",
+                value: word,
+                pos: start,
+            };
+            repeat = int(&arg, "a repeat count", 1, MAX_REPEAT)?;
+            self.pos += 1;
+            word = self.word();
+        }
+        let mut name = None;
+        if !word.is_empty() && self.peek() == Some(b':') {
+            if repeat > 1 {
+                return Err(ParseError::new(
+                    start,
+                    "a repeated item without a name (copies are numbered)",
+                    &format!("`{word}:`"),
+                ));
+            }
+            name = Some(word.to_string());
+            self.pos += 1;
+            word = self.word();
+        }
+        let mut functional = false;
+        if word.is_empty() && self.eat(b'~') {
+            functional = true;
+            word = self.word();
+        }
+        if word.is_empty() {
+            return self.err("a layer or block (conv, bn, relu, linear, seq, res, ...)");
+        }
+        let at = self.pos - word.len();
+        let op = self.op(word, at)?;
+        Ok(Node {
+            name,
+            repeat,
+            functional,
+            op,
+        })
+    }
+
+    fn op(&mut self, kind: &'a str, at: usize) -> Result<Op, ParseError> {
+        match kind {
+            "seq" | "res" | "cat" => self.block_of_items(kind),
+            _ => {
+                let args = self.args(kind)?;
+                build(kind, at, args)
+            }
+        }
+    }
+
+    fn enter(&mut self) -> Result<(), ParseError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return self.err(&format!("at most {MAX_DEPTH} nested blocks"));
+        }
+        Ok(())
+    }
+
+    fn block_of_items(&mut self, kind: &str) -> Result<Op, ParseError> {
+        self.expect(b'(', &format!("`(` after `{kind}`"))?;
+        self.enter()?;
+        let mut lists = vec![self.items()?];
+        while self.eat(b';') {
+            lists.push(self.items()?);
+        }
+        self.expect(
+            b')',
+            "`/` and another layer, `;` and another branch, or `)`",
+        )?;
+        self.depth -= 1;
+        match kind {
+            "seq" if lists.len() == 1 => Ok(Op::Seq(lists.pop().unwrap_or_default())),
+            "seq" => self.err("a sequence without `;` (use cat or res for branches)"),
+            "res" if lists.len() <= 3 => {
+                let mut it = lists.into_iter();
+                let main = it.next().unwrap_or_default();
+                let shortcut = it.next().unwrap_or_default();
+                let post = it.next().unwrap_or_default();
+                Ok(Op::Residual(Residual {
+                    main,
+                    shortcut,
+                    post,
+                }))
+            }
+            "res" => self.err("res(main;shortcut;post) with at most three parts"),
+            _ => Ok(Op::Concat(lists)),
+        }
+    }
+
+    /// `(a,b,c)` or nothing.
+    fn args(&mut self, layer: &'a str) -> Result<Args<'a>, ParseError> {
+        let mut items = Vec::new();
+        if self.eat(b'(') {
+            loop {
+                self.skip_ws();
+                let start = self.pos;
+                while self
+                    .s
+                    .as_bytes()
+                    .get(self.pos)
+                    .is_some_and(|b| is_word(*b) || *b == b'.' || *b == b'-')
+                {
+                    self.pos += 1;
+                }
+                let raw = &self.s[start..self.pos];
+                if raw.is_empty() {
+                    return self.err(&format!("an argument of {layer}"));
+                }
+                let key_len = raw.bytes().take_while(|b| b.is_ascii_lowercase()).count();
+                items.push(Arg {
+                    raw,
+                    key: &raw[..key_len],
+                    value: &raw[key_len..],
+                    pos: start,
+                });
+                if self.eat(b')') {
+                    break;
+                }
+                self.expect(b',', "`,` and another argument, or `)`")?;
+            }
+        }
+        Ok(Args::new(layer, items, self.pos))
+    }
+}
+
+/// Activations a squeeze-excitation block may use between its two 1×1 convolutions.
+pub const SE_ACTS: [(&str, Act); 6] = [
+    ("relu", Act::Relu),
+    ("relu6", Act::Relu6),
+    ("silu", Act::Silu),
+    ("gelu", Act::Gelu),
+    ("sigmoid", Act::Sigmoid),
+    ("hardswish", Act::Hardswish),
+];
+
+const CONV_ARGS: &str = "out_channels, kernel, then s<stride>, p<padding> or psame, d<dilation>, g<groups> or dw, nobias";
+
+fn build(kind: &str, at: usize, mut a: Args) -> Result<Op, ParseError> {
+    let layer = |l: Layer| Ok(Op::Layer(l));
+    let op = match kind {
+        "conv" => Layer::Conv(conv(&mut a)?),
+        "convt" => Layer::ConvTranspose(conv_transpose(&mut a)?),
+        "bn" => Layer::BatchNorm { flat: false },
+        "bn1d" => Layer::BatchNorm { flat: true },
+        "relu" => Layer::Act(Act::Relu),
+        "relu6" => Layer::Act(Act::Relu6),
+        "silu" => Layer::Act(Act::Silu),
+        "gelu" => Layer::Act(Act::Gelu),
+        "sigmoid" => Layer::Act(Act::Sigmoid),
+        "hardswish" => Layer::Act(Act::Hardswish),
+        "leakyrelu" => {
+            let slope = match a.positional(0) {
+                Some(arg) => float(arg, "negative slope", -1e6, 1e6)?,
+                None => 0.01,
+            };
+            Layer::Act(Act::LeakyRelu(slope))
+        }
+        "maxpool" => Layer::MaxPool(pool(&mut a, true)?),
+        "avgpool" => Layer::AvgPool(pool(&mut a, false)?),
+        "adaptiveavg" => Layer::AdaptiveAvgPool(pair(a.required(0, "output size")?, "output size", 1, MAX_SPATIAL)?),
+        "adaptivemax" => Layer::AdaptiveMaxPool(pair(a.required(0, "output size")?, "output size", 1, MAX_SPATIAL)?),
+        "flatten" => Layer::Flatten,
+        "linear" => {
+            let out = int(a.required(0, "out_features")?, "out_features", 1, MAX_CHANNELS)?;
+            let bias = !a.flag("nobias")?;
+            a.finish("out_features, nobias")?;
+            return layer(Layer::Linear { out, bias });
+        }
+        "dropout" => Layer::Dropout(probability(&mut a)?),
+        "stochdepth" => Layer::StochasticDepth(probability(&mut a)?),
+        "upsample" => {
+            let scale = int(a.required(0, "scale factor")?, "scale factor", 1, MAX_SCALE)?;
+            let mode = if a.flag("bilinear")? { UpsampleMode::Bilinear } else { UpsampleMode::Nearest };
+            a.flag("nearest")?;
+            a.finish("scale, bilinear or nearest")?;
+            return layer(Layer::Upsample { scale, mode });
+        }
+        "concatpool" => {
+            let size = match a.positional(0) {
+                Some(arg) => pair(arg, "output size", 1, MAX_SPATIAL)?,
+                None => Pair::square(1),
+            };
+            a.finish("output size")?;
+            return Ok(Op::ConcatPool(size));
+        }
+        "se" => {
+            let squeeze = int(a.required(0, "squeeze channels")?, "squeeze channels", 1, MAX_CHANNELS)?;
+            let mut act = Act::Relu;
+            for (key, candidate) in SE_ACTS {
+                if a.flag(key)? {
+                    act = candidate;
+                }
+            }
+            a.finish("squeeze channels, then one of relu, relu6, silu, gelu, sigmoid, hardswish")?;
+            return Ok(Op::SqueezeExcite { squeeze, act });
+        }
+        "basic" | "bottleneck" | "invres" | "mbconv" => {
+            let b = block(kind, &mut a)?;
+            a.finish(match kind {
+                "basic" => "planes, then s<stride>",
+                "bottleneck" => "planes, then s<stride>, e<expansion>, g<groups>, w<base width>",
+                "invres" => "expansion ratio, out_channels, then s<stride>",
+                _ => "expansion ratio, out_channels, kernel, then s<stride>",
+            })?;
+            return Ok(Op::Block(b));
+        }
+        _ => {
+            return Err(ParseError::new(
+                at,
+                "a layer: conv, convt, bn, bn1d, relu, relu6, silu, gelu, sigmoid, hardswish, leakyrelu, maxpool, \
+                 avgpool, adaptiveavg, adaptivemax, concatpool, flatten, linear, dropout, stochdepth, upsample, se, \
+                 seq, res, cat, basic, bottleneck, invres, mbconv",
+                &format!("`{kind}`"),
+            ))
+        }
+    };
+    a.finish(match kind {
+        "conv" => CONV_ARGS,
+        "convt" => "out_channels, kernel, then s<stride>, p<padding>, op<output padding>, d<dilation>, g<groups>, nobias",
+        "maxpool" => "kernel, then s<stride>, p<padding>, d<dilation>, ceil",
+        "avgpool" => "kernel, then s<stride>, p<padding>, ceil",
+        "leakyrelu" => "negative slope",
+        "dropout" | "stochdepth" => "probability",
+        "adaptiveavg" | "adaptivemax" => "output size",
+        _ => "none",
+    })?;
+    layer(op)
+}
+
+fn probability(a: &mut Args) -> Result<f64, ParseError> {
+    match a.positional(0) {
+        Some(arg) => float(arg, "probability", 0.0, 1.0),
+        None => Ok(0.5),
+    }
+}
+
+fn kernel_pair(
+    a: &mut Args,
+    key: &str,
+    what: &str,
+    min: u64,
+    default: Pair,
+) -> Result<Pair, ParseError> {
+    match a.keyed(key)? {
+        Some(arg) => pair(arg, what, min, MAX_KERNEL),
+        None => Ok(default),
+    }
+}
+
+fn conv(a: &mut Args) -> Result<Conv, ParseError> {
+    let out = int(
+        a.required(0, "out_channels")?,
+        "out_channels",
+        1,
+        MAX_CHANNELS,
+    )?;
+    let kernel = pair(a.required(1, "kernel size")?, "kernel size", 1, MAX_KERNEL)?;
+    let stride = kernel_pair(a, "s", "stride", 1, Pair::square(1))?;
+    let same = a.flag("psame")?;
+    let padding = match a.keyed("p")? {
+        Some(arg) if same => {
+            return Err(ParseError::new(
+                arg.pos,
+                "either p<padding> or psame",
+                "both",
+            ))
+        }
+        Some(arg) => Padding::Explicit(pair(arg, "padding", 0, MAX_KERNEL)?),
+        None if same => Padding::Same,
+        None => Padding::Explicit(Pair::square(0)),
+    };
+    let dilation = kernel_pair(a, "d", "dilation", 1, Pair::square(1))?;
+    let dw = a.flag("dw")?;
+    let groups = match a.keyed("g")? {
+        Some(arg) if dw => return Err(ParseError::new(arg.pos, "either g<groups> or dw", "both")),
+        Some(arg) => Groups::Count(int(arg, "groups", 1, MAX_CHANNELS)?),
+        None if dw => Groups::Depthwise,
+        None => Groups::Count(1),
+    };
+    let bias = !a.flag("nobias")?;
+    Ok(Conv {
+        out,
+        kernel,
+        stride,
+        padding,
+        dilation,
+        groups,
+        bias,
+    })
+}
+
+fn conv_transpose(a: &mut Args) -> Result<ConvTranspose, ParseError> {
+    let out = int(
+        a.required(0, "out_channels")?,
+        "out_channels",
+        1,
+        MAX_CHANNELS,
+    )?;
+    let kernel = pair(a.required(1, "kernel size")?, "kernel size", 1, MAX_KERNEL)?;
+    let stride = kernel_pair(a, "s", "stride", 1, Pair::square(1))?;
+    let padding = kernel_pair(a, "p", "padding", 0, Pair::square(0))?;
+    let output_padding = kernel_pair(a, "op", "output padding", 0, Pair::square(0))?;
+    let dilation = kernel_pair(a, "d", "dilation", 1, Pair::square(1))?;
+    let groups = match a.keyed("g")? {
+        Some(arg) => int(arg, "groups", 1, MAX_CHANNELS)?,
+        None => 1,
+    };
+    let bias = !a.flag("nobias")?;
+    Ok(ConvTranspose {
+        out,
+        kernel,
+        stride,
+        padding,
+        output_padding,
+        dilation,
+        groups,
+        bias,
+    })
+}
+
+fn pool(a: &mut Args, max: bool) -> Result<Pool, ParseError> {
+    let kernel = pair(a.required(0, "kernel size")?, "kernel size", 1, MAX_KERNEL)?;
+    // PyTorch's default stride is the kernel size.
+    let stride = kernel_pair(a, "s", "stride", 1, kernel)?;
+    let padding = kernel_pair(a, "p", "padding", 0, Pair::square(0))?;
+    let dilation = if max {
+        kernel_pair(a, "d", "dilation", 1, Pair::square(1))?
+    } else {
+        Pair::square(1)
+    };
+    let ceil_mode = a.flag("ceil")?;
+    Ok(Pool {
+        kernel,
+        stride,
+        padding,
+        dilation,
+        ceil_mode,
+    })
+}
+
+fn block(kind: &str, a: &mut Args) -> Result<Block, ParseError> {
+    let stride = |a: &mut Args| -> Result<u64, ParseError> {
+        match a.keyed("s")? {
+            Some(arg) => int(arg, "stride", 1, MAX_KERNEL),
+            None => Ok(1),
+        }
+    };
+    let channels = |a: &mut Args, i: usize, what: &str| -> Result<u64, ParseError> {
+        int(a.required(i, what)?, what, 1, MAX_CHANNELS)
+    };
+    let block = match kind {
+        "basic" => {
+            let planes = channels(a, 0, "planes")?;
+            Block::Basic {
+                planes,
+                stride: stride(a)?,
+            }
+        }
+        "bottleneck" => {
+            let planes = channels(a, 0, "planes")?;
+            let stride = stride(a)?;
+            let keyed =
+                |a: &mut Args, key: &str, what: &str, default: u64| -> Result<u64, ParseError> {
+                    match a.keyed(key)? {
+                        Some(arg) => int(arg, what, 1, MAX_CHANNELS),
+                        None => Ok(default),
+                    }
+                };
+            let expansion = keyed(a, "e", "expansion", 4)?;
+            let groups = keyed(a, "g", "groups", 1)?;
+            let base_width = keyed(a, "w", "base width", 64)?;
+            Block::Bottleneck {
+                planes,
+                stride,
+                expansion,
+                groups,
+                base_width,
+            }
+        }
+        "invres" => {
+            let expand = channels(a, 0, "expansion ratio")?;
+            let out = channels(a, 1, "out_channels")?;
+            Block::InvertedResidual {
+                expand,
+                out,
+                stride: stride(a)?,
+            }
+        }
+        _ => {
+            let expand = channels(a, 0, "expansion ratio")?;
+            let out = channels(a, 1, "out_channels")?;
+            let kernel = int(a.required(2, "kernel size")?, "kernel size", 1, MAX_KERNEL)?;
+            Block::MbConv {
+                expand,
+                out,
+                kernel,
+                stride: stride(a)?,
+            }
+        }
+    };
+    Ok(block)
+}

@@ -1,0 +1,280 @@
+//! Printer of the text format: the canonical, compact spelling, leaving out every default so links stay short.
+
+use std::fmt::Write as _;
+
+use crate::core::arch::{Architecture, Block, Node, Op};
+use crate::core::format::parse::SE_ACTS;
+use crate::core::format::VERSION;
+use crate::core::layer::{Act, Groups, Layer, Padding, Pair, UpsampleMode};
+
+/// The spec of `arch`; [`crate::core::format::parse`] reads it back to an equal value.
+pub fn print(arch: &Architecture) -> String {
+    let mut out = String::with_capacity(256);
+    let i = arch.input;
+    let _ = write!(out, "{VERSION}/{}x{}x{}", i.c, i.h, i.w);
+    for node in &arch.body {
+        out.push('/');
+        node_to(&mut out, node);
+    }
+    out
+}
+
+fn items_to(out: &mut String, nodes: &[Node]) {
+    for (i, node) in nodes.iter().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        node_to(out, node);
+    }
+}
+
+fn node_to(out: &mut String, node: &Node) {
+    if node.repeat > 1 {
+        let _ = write!(out, "{}*", node.repeat);
+    } else if let Some(name) = &node.name {
+        let _ = write!(out, "{name}:");
+    }
+    if node.functional {
+        out.push('~');
+    }
+    op_to(out, &node.op);
+}
+
+fn lists_to(out: &mut String, kind: &str, lists: &[&[Node]]) {
+    out.push_str(kind);
+    out.push('(');
+    for (i, list) in lists.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        items_to(out, list);
+    }
+    out.push(')');
+}
+
+fn op_to(out: &mut String, op: &Op) {
+    match op {
+        Op::Layer(layer) => layer_to(out, layer),
+        Op::Seq(items) => lists_to(out, "seq", &[items]),
+        Op::Residual(r) => {
+            let parts: &[&[Node]] = if !r.post.is_empty() {
+                &[&r.main, &r.shortcut, &r.post]
+            } else if !r.shortcut.is_empty() {
+                &[&r.main, &r.shortcut]
+            } else {
+                &[&r.main]
+            };
+            lists_to(out, "res", parts);
+        }
+        Op::Concat(branches) => {
+            let lists: Vec<&[Node]> = branches.iter().map(Vec::as_slice).collect();
+            lists_to(out, "cat", &lists);
+        }
+        Op::SqueezeExcite { squeeze, act } => {
+            // The parser knows the activations of SE_ACTS; ReLU is the default and left out.
+            let act = SE_ACTS
+                .iter()
+                .find(|(_, a)| a == act && *a != Act::Relu)
+                .map_or(String::new(), |(k, _)| format!(",{k}"));
+            let _ = write!(out, "se({squeeze}{act})");
+        }
+        Op::ConcatPool(size) => {
+            if *size == Pair::square(1) {
+                out.push_str("concatpool");
+            } else {
+                let _ = write!(out, "concatpool({})", pair(*size));
+            }
+        }
+        Op::Block(b) => block_to(out, b),
+    }
+}
+
+fn pair(p: Pair) -> String {
+    if p.is_square() {
+        p.h.to_string()
+    } else {
+        format!("{}x{}", p.h, p.w)
+    }
+}
+
+/// Appends `,<key><pair>` unless the value is the default.
+fn keyed(args: &mut Vec<String>, key: &str, value: Pair, default: Pair) {
+    if value != default {
+        args.push(format!("{key}{}", pair(value)));
+    }
+}
+
+fn call(out: &mut String, name: &str, args: &[String]) {
+    out.push_str(name);
+    if !args.is_empty() {
+        out.push('(');
+        out.push_str(&args.join(","));
+        out.push(')');
+    }
+}
+
+fn layer_to(out: &mut String, layer: &Layer) {
+    let one = Pair::square(1);
+    let zero = Pair::square(0);
+    let mut args = Vec::new();
+    let name = match layer {
+        Layer::Conv(c) => {
+            args.push(c.out.to_string());
+            args.push(pair(c.kernel));
+            keyed(&mut args, "s", c.stride, one);
+            match c.padding {
+                Padding::Same => args.push("psame".into()),
+                Padding::Explicit(p) => keyed(&mut args, "p", p, zero),
+            }
+            keyed(&mut args, "d", c.dilation, one);
+            match c.groups {
+                Groups::Depthwise => args.push("dw".into()),
+                Groups::Count(g) => keyed(&mut args, "g", Pair::square(g), one),
+            }
+            if !c.bias {
+                args.push("nobias".into());
+            }
+            "conv"
+        }
+        Layer::ConvTranspose(c) => {
+            args.push(c.out.to_string());
+            args.push(pair(c.kernel));
+            keyed(&mut args, "s", c.stride, one);
+            keyed(&mut args, "p", c.padding, zero);
+            keyed(&mut args, "op", c.output_padding, zero);
+            keyed(&mut args, "d", c.dilation, one);
+            keyed(&mut args, "g", Pair::square(c.groups), one);
+            if !c.bias {
+                args.push("nobias".into());
+            }
+            "convt"
+        }
+        Layer::BatchNorm { flat } => {
+            if *flat {
+                "bn1d"
+            } else {
+                "bn"
+            }
+        }
+        Layer::Act(a) => match a {
+            Act::Relu => "relu",
+            Act::Relu6 => "relu6",
+            Act::Silu => "silu",
+            Act::Gelu => "gelu",
+            Act::Sigmoid => "sigmoid",
+            Act::Hardswish => "hardswish",
+            Act::LeakyRelu(slope) => {
+                if *slope != 0.01 {
+                    args.push(slope.to_string());
+                }
+                "leakyrelu"
+            }
+        },
+        Layer::MaxPool(p) | Layer::AvgPool(p) => {
+            args.push(pair(p.kernel));
+            keyed(&mut args, "s", p.stride, p.kernel);
+            keyed(&mut args, "p", p.padding, zero);
+            keyed(&mut args, "d", p.dilation, one);
+            if p.ceil_mode {
+                args.push("ceil".into());
+            }
+            if matches!(layer, Layer::MaxPool(_)) {
+                "maxpool"
+            } else {
+                "avgpool"
+            }
+        }
+        Layer::AdaptiveAvgPool(s) => {
+            args.push(pair(*s));
+            "adaptiveavg"
+        }
+        Layer::AdaptiveMaxPool(s) => {
+            args.push(pair(*s));
+            "adaptivemax"
+        }
+        Layer::Flatten => "flatten",
+        Layer::Linear { out, bias } => {
+            args.push(out.to_string());
+            if !bias {
+                args.push("nobias".into());
+            }
+            "linear"
+        }
+        Layer::Dropout(p) | Layer::StochasticDepth(p) => {
+            if *p != 0.5 {
+                args.push(p.to_string());
+            }
+            if matches!(layer, Layer::Dropout(_)) {
+                "dropout"
+            } else {
+                "stochdepth"
+            }
+        }
+        Layer::Upsample { scale, mode } => {
+            args.push(scale.to_string());
+            if *mode == UpsampleMode::Bilinear {
+                args.push("bilinear".into());
+            }
+            "upsample"
+        }
+    };
+    call(out, name, &args);
+}
+
+fn block_to(out: &mut String, block: &Block) {
+    let stride = |s: u64| if s != 1 { Some(format!("s{s}")) } else { None };
+    let (name, args): (&str, Vec<String>) = match *block {
+        Block::Basic { planes, stride: s } => (
+            "basic",
+            [Some(planes.to_string()), stride(s)]
+                .into_iter()
+                .flatten()
+                .collect(),
+        ),
+        Block::Bottleneck {
+            planes,
+            stride: s,
+            expansion,
+            groups,
+            base_width,
+        } => {
+            let extra = [
+                (expansion != 4).then(|| format!("e{expansion}")),
+                (groups != 1).then(|| format!("g{groups}")),
+                (base_width != 64).then(|| format!("w{base_width}")),
+            ];
+            let args = [Some(planes.to_string()), stride(s)]
+                .into_iter()
+                .chain(extra)
+                .flatten()
+                .collect();
+            ("bottleneck", args)
+        }
+        Block::InvertedResidual {
+            expand,
+            out: o,
+            stride: s,
+        } => (
+            "invres",
+            [Some(expand.to_string()), Some(o.to_string()), stride(s)]
+                .into_iter()
+                .flatten()
+                .collect(),
+        ),
+        Block::MbConv {
+            expand,
+            out: o,
+            kernel,
+            stride: s,
+        } => {
+            let args = [
+                Some(expand.to_string()),
+                Some(o.to_string()),
+                Some(kernel.to_string()),
+                stride(s),
+            ];
+            ("mbconv", args.into_iter().flatten().collect())
+        }
+    };
+    call(out, name, &args);
+}

@@ -1,0 +1,12 @@
+//! convscope: where does the computation in a convolutional network happen, and what does it cost?
+//!
+//! Layers look only down: [`core`] (pure analysis, text format, presets) ← `ui` (Yew, wasm32 only)
+//! and the native command line. See `ARCHITECTURE.md`.
+
+pub mod core;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
+
+#[cfg(target_arch = "wasm32")]
+pub mod ui;
