@@ -335,6 +335,20 @@ impl<'a> Walker<'a> {
     fn op(&mut self, op: &Op, functional: bool, x: Flow) -> Flow {
         match op {
             Op::Layer(layer) => self.leaf(layer, functional, x),
+            // An empty nn.Sequential is itself a leaf module that returns its input (fastai's identity `idpath`).
+            Op::Seq(items) if items.is_empty() => {
+                let outcome = x.map(|(shape, rf)| cost::identity(shape, rf));
+                match outcome {
+                    Some(c) => {
+                        let outcome = self.stats(&c).map(|s| (s, c));
+                        self.finish("Sequential", functional, None, outcome)
+                    }
+                    None => {
+                        self.push_not_computed("Sequential", functional, None);
+                        None
+                    }
+                }
+            }
             Op::Seq(items) => self.seq(items, x, &mut 0),
             Op::Residual(r) => self.residual(r, x),
             Op::SqueezeExcite { squeeze, act } => self.squeeze_excite(*squeeze, *act, x),

@@ -605,6 +605,11 @@ pub fn combine(output: Shape, rf: Rf, input_elems: u64) -> LeafCost {
     c
 }
 
+/// A module that returns its input, such as an empty `nn.Sequential` (a leaf module, so torchinfo lists it).
+pub fn identity(input: Shape, rf: Rf) -> LeafCost {
+    LeafCost::passthrough(input, rf, OpKind::Other)
+}
+
 /// `torch.cat` of branch outputs into `output`: a copy, no arithmetic.
 pub fn concat(output: Shape, rf: Rf) -> LeafCost {
     let mut c = LeafCost::passthrough(output, rf, OpKind::Other);

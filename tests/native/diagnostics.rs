@@ -1,0 +1,101 @@
+//! Analysis never fails: impossible layers get a message naming the layer and the reason, what depends on them is
+//! marked not computed, everything else is still counted, and huge sizes are refused rather than overflowed.
+
+use convscope::core::analysis::{analyse, Options};
+use convscope::core::arch::{Architecture, Input, Node};
+use convscope::core::diagnostic::Diagnostic;
+use convscope::core::layer::{Conv, Layer};
+
+use crate::support;
+
+fn message(spec: &str, path: &str) -> String {
+    let a = support::spec(spec);
+    match &support::row(&a, path).diagnostic {
+        Some(Diagnostic::Invalid(m)) => m.clone(),
+        other => panic!("{path} should be invalid, got {other:?}"),
+    }
+}
+
+#[test]
+fn impossible_layers_say_why() {
+    let m = message("v1/3x8x8/conv(16,3)/conv(16,9)", "1");
+    assert!(
+        m.starts_with("Conv2d:") && m.contains("kernel 9") && m.contains("padded input 6"),
+        "{m}"
+    );
+    let m = message("v1/6x8x8/conv(16,3,g4)", "0");
+    assert!(
+        m.contains("in_channels 6 is not divisible by groups 4"),
+        "{m}"
+    );
+    let m = message("v1/3x8x8/linear(10)", "0");
+    assert!(m.contains("flat input") && m.contains("Flatten"), "{m}");
+    let m = message("v1/3x8x8/flatten/bn", "1");
+    assert!(m.contains("BatchNorm1d"), "{m}");
+    let m = message("v1/3x8x8/conv(8,3,s2,psame)", "0");
+    assert!(m.contains("strided"), "{m}");
+    let m = message("v1/3x8x8/maxpool(3,p2)", "0");
+    assert!(m.contains("at most half the kernel"), "{m}");
+    let m = message("v1/3x8x8/convt(8,3,s2,op2)", "0");
+    assert!(m.contains("output_padding"), "{m}");
+    let m = message("v1/3x8x8/res(conv(16,1))", "0:add");
+    assert!(m.contains("cannot be summed"), "{m}");
+    let m = message("v1/3x8x8/cat(conv(4,3);conv(4,1))", "0:cat");
+    assert!(m.contains("only the channel counts may differ"), "{m}");
+}
+
+#[test]
+fn later_layers_are_marked_and_independent_paths_still_count() {
+    let a = support::spec("v1/3x8x8/conv(8,3)/conv(8,99)/relu/linear(3)");
+    assert!(support::row(&a, "0").stats.is_some());
+    assert_eq!(a.totals.diagnostics, 3);
+    for path in ["2", "3"] {
+        let d = support::row(&a, path)
+            .diagnostic
+            .as_ref()
+            .expect("diagnostic");
+        assert!(!d.is_cause());
+        assert!(d.to_string().contains("depends on 1"), "{d}");
+    }
+    // Totals still include the valid first layer.
+    assert_eq!(a.totals.params, 8 * 3 * 9 + 8);
+    // In a residual block whose main path breaks, the shortcut is still computed.
+    let a = support::spec("v1/4x8x8/res(conv(4,99);conv(4,1))");
+    assert!(support::row(&a, "0.1").stats.is_some());
+    assert!(support::row(&a, "0:add").diagnostic.is_some());
+}
+
+#[test]
+fn absurd_sizes_are_refused_not_overflowed() {
+    // The parser bounds every number.
+    assert!(convscope::core::format::parse("v1/3x8x8/conv(99999999999,3)").is_err());
+    assert!(convscope::core::format::parse("v1/3x100000x8/relu").is_err());
+    // Within bounds, products that would overflow 64 bits become diagnostics.
+    let a = support::spec("v1/1048576x65536x65536/conv(1048576,4096,p2048)");
+    assert!(
+        a.rows[0]
+            .diagnostic
+            .as_ref()
+            .is_some_and(|d| d.to_string().contains("overflow")),
+        "{:?}",
+        a.rows[0]
+    );
+    // A model built in code with out-of-range input gets an input error, and rows are still listed.
+    let arch = Architecture {
+        input: Input { c: 0, h: 8, w: 8 },
+        body: vec![Node::layer(Layer::Conv(Conv::new(8, 3)))],
+    };
+    let a = analyse(&arch, &Options::default());
+    assert!(a.input_error.is_some());
+    assert_eq!(a.rows.len(), 1);
+    assert!(a.rows[0].diagnostic.is_some());
+}
+
+#[test]
+fn enormous_repeat_trees_stop_with_a_flag() {
+    let a = support::spec("v1/3x8x8/1000*seq(1000*seq(1000*relu))");
+    assert!(a.truncated);
+    assert!(a.rows.len() <= convscope::core::limits::MAX_ROWS);
+    let a = support::spec("v1/3x8x8/1000*seq(1000*seq(1000*seq(1000*seq())))");
+    assert!(a.truncated);
+}

@@ -1,0 +1,386 @@
+//! The text format: exact round trips (presets and random architectures), positioned errors, and no panics on any
+//! input, valid-looking or not.
+
+use convscope::core::analysis::{analyse, Counting, Options};
+use convscope::core::arch::{Architecture, Block, Input, Node, Op, Residual};
+use convscope::core::format::{parse, print};
+use convscope::core::fragment::{self, State};
+use convscope::core::layer::{
+    Act, Conv, ConvTranspose, Groups, Layer, Padding, Pair, Pool, UpsampleMode,
+};
+use convscope::core::presets;
+use convscope::core::shape::Dtype;
+use proptest::prelude::*;
+
+#[test]
+fn presets_round_trip_and_fit_in_a_link() {
+    for p in presets::all() {
+        let arch = p
+            .architecture()
+            .unwrap_or_else(|e| panic!("{}: {e}", p.key));
+        let printed = print(&arch);
+        assert_eq!(parse(&printed).as_ref(), Ok(&arch), "{}", p.key);
+        assert_eq!(
+            printed, p.spec,
+            "{}: presets are written canonically",
+            p.key
+        );
+        assert!(
+            printed
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/(),;:*~._-".contains(&b)),
+            "{} is URL-safe",
+            p.key
+        );
+    }
+    // "resnet50 fits in a link of a few hundred characters".
+    let r50 = presets::find("resnet50").expect("preset").spec;
+    assert!(r50.len() < 400, "resnet50 spec is {} characters", r50.len());
+}
+
+#[test]
+fn whitespace_and_newlines_are_allowed() {
+    let a = parse("v1 / 3x32x32 /\n  conv(16, 3, p1) /\n  relu").expect("parses");
+    assert_eq!(print(&a), "v1/3x32x32/conv(16,3,p1)/relu");
+}
+
+fn error_at(spec: &str) -> (usize, String) {
+    let e = parse(spec).expect_err("invalid");
+    (e.position, e.to_string())
+}
+
+#[test]
+fn errors_give_position_and_expectation() {
+    let (pos, msg) = error_at("v1/3x224x224/conv(64,3,q2)");
+    assert_eq!(pos, 23, "{msg}");
+    assert!(
+        msg.contains("conv arguments") && msg.contains("`q2`"),
+        "{msg}"
+    );
+
+    let (pos, msg) = error_at("v2/3x8x8/relu");
+    assert_eq!(pos, 0);
+    assert!(msg.contains("this convscope reads v1"), "{msg}");
+
+    let (_, msg) = error_at("v1/3x224/relu");
+    assert!(msg.contains("CxHxW"), "{msg}");
+
+    let (pos, msg) = error_at("v1/3x8x8/conv(64");
+    assert_eq!(pos, 16, "{msg}");
+    assert!(msg.contains("the end of the spec"), "{msg}");
+
+    let (pos, msg) = error_at("v1/3x8x8/relu/frobnicate");
+    assert_eq!(pos, 14);
+    assert!(msg.contains("`frobnicate`"), "{msg}");
+
+    let (_, msg) = error_at("v1/3x8x8/conv(0,3)");
+    assert!(msg.contains("out_channels"), "{msg}");
+
+    // Positions count characters, not bytes.
+    let (pos, _) = error_at("v1/3x8x8/é");
+    assert_eq!(pos, 9);
+}
+
+#[test]
+fn nesting_and_repeats_are_bounded() {
+    let deep = format!("v1/3x8x8/{}relu{}", "seq(".repeat(40), ")".repeat(40));
+    assert!(error_at(&deep).1.contains("nested"));
+    assert!(error_at("v1/3x8x8/1001*relu").1.contains("repeat count"));
+}
+
+// ---- random architectures ----
+
+fn small() -> impl Strategy<Value = u64> {
+    1u64..6
+}
+
+fn pair() -> impl Strategy<Value = Pair> {
+    prop_oneof![
+        small().prop_map(Pair::square),
+        (small(), small()).prop_map(|(h, w)| Pair { h, w })
+    ]
+}
+
+fn zpair() -> impl Strategy<Value = Pair> {
+    prop_oneof![
+        (0u64..4).prop_map(Pair::square),
+        (0u64..4, 0u64..4).prop_map(|(h, w)| Pair { h, w })
+    ]
+}
+
+fn act() -> impl Strategy<Value = Act> {
+    prop_oneof![
+        Just(Act::Relu),
+        Just(Act::Relu6),
+        Just(Act::Silu),
+        Just(Act::Gelu),
+        Just(Act::Sigmoid),
+        Just(Act::Hardswish),
+        (-1e6f64..1e6).prop_map(Act::LeakyRelu),
+    ]
+}
+
+fn conv() -> impl Strategy<Value = Layer> {
+    let padding = prop_oneof![zpair().prop_map(Padding::Explicit), Just(Padding::Same)];
+    let groups = prop_oneof![small().prop_map(Groups::Count), Just(Groups::Depthwise)];
+    (
+        1u64..300,
+        pair(),
+        pair(),
+        padding,
+        pair(),
+        groups,
+        any::<bool>(),
+    )
+        .prop_map(|(out, kernel, stride, padding, dilation, groups, bias)| {
+            Layer::Conv(Conv {
+                out,
+                kernel,
+                stride,
+                padding,
+                dilation,
+                groups,
+                bias,
+            })
+        })
+}
+
+fn layer() -> impl Strategy<Value = Layer> {
+    let convt = (
+        1u64..300,
+        pair(),
+        pair(),
+        zpair(),
+        zpair(),
+        pair(),
+        small(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(out, kernel, stride, padding, output_padding, dilation, groups, bias)| {
+                Layer::ConvTranspose(ConvTranspose {
+                    out,
+                    kernel,
+                    stride,
+                    padding,
+                    output_padding,
+                    dilation,
+                    groups,
+                    bias,
+                })
+            },
+        );
+    let pool = || {
+        (pair(), pair(), zpair(), pair(), any::<bool>()).prop_map(
+            |(kernel, stride, padding, dilation, ceil_mode)| Pool {
+                kernel,
+                stride,
+                padding,
+                dilation,
+                ceil_mode,
+            },
+        )
+    };
+    prop_oneof![
+        conv(),
+        convt,
+        any::<bool>().prop_map(|flat| Layer::BatchNorm { flat }),
+        act().prop_map(Layer::Act),
+        pool().prop_map(Layer::MaxPool),
+        pool().prop_map(|p| Layer::AvgPool(Pool {
+            dilation: Pair::square(1),
+            ..p
+        })),
+        pair().prop_map(Layer::AdaptiveAvgPool),
+        pair().prop_map(Layer::AdaptiveMaxPool),
+        Just(Layer::Flatten),
+        (1u64..2000, any::<bool>()).prop_map(|(out, bias)| Layer::Linear { out, bias }),
+        (0f64..=1.0).prop_map(Layer::Dropout),
+        (0f64..=1.0).prop_map(Layer::StochasticDepth),
+        (small(), any::<bool>()).prop_map(|(scale, b)| Layer::Upsample {
+            scale,
+            mode: if b {
+                UpsampleMode::Bilinear
+            } else {
+                UpsampleMode::Nearest
+            }
+        }),
+    ]
+}
+
+fn block() -> impl Strategy<Value = Block> {
+    prop_oneof![
+        (small(), small()).prop_map(|(planes, stride)| Block::Basic { planes, stride }),
+        (small(), small(), small(), small(), small()).prop_map(
+            |(planes, stride, expansion, groups, base_width)| {
+                Block::Bottleneck {
+                    planes,
+                    stride,
+                    expansion,
+                    groups,
+                    base_width,
+                }
+            }
+        ),
+        (small(), small(), small()).prop_map(|(expand, out, stride)| Block::InvertedResidual {
+            expand,
+            out,
+            stride
+        }),
+        (small(), small(), small(), small()).prop_map(|(expand, out, kernel, stride)| {
+            Block::MbConv {
+                expand,
+                out,
+                kernel,
+                stride,
+            }
+        }),
+    ]
+}
+
+fn se_act() -> impl Strategy<Value = Act> {
+    prop_oneof![
+        Just(Act::Relu),
+        Just(Act::Relu6),
+        Just(Act::Silu),
+        Just(Act::Gelu),
+        Just(Act::Sigmoid),
+        Just(Act::Hardswish)
+    ]
+}
+
+fn leaf_op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => layer().prop_map(Op::Layer),
+        1 => block().prop_map(Op::Block),
+        1 => (small(), se_act()).prop_map(|(squeeze, act)| Op::SqueezeExcite { squeeze, act }),
+        1 => pair().prop_map(Op::ConcatPool),
+    ]
+}
+
+fn node_from(op: impl Strategy<Value = Op>) -> impl Strategy<Value = Node> {
+    let name = proptest::option::of("[A-Za-z0-9_]{1,6}");
+    (op, name, 1u64..4, any::<bool>()).prop_map(|(op, name, repeat, functional)| {
+        // Copies of a repeated item are numbered, so only single items carry names.
+        let name = if repeat == 1 { name } else { None };
+        Node {
+            name,
+            repeat,
+            functional,
+            op,
+        }
+    })
+}
+
+fn node() -> impl Strategy<Value = Node> {
+    let leaf = node_from(leaf_op());
+    leaf.prop_recursive(4, 48, 4, |inner| {
+        let list = proptest::collection::vec(inner.clone(), 0..4);
+        let op = prop_oneof![
+            list.clone().prop_map(Op::Seq),
+            (list.clone(), list.clone(), list.clone()).prop_map(|(main, shortcut, post)| {
+                Op::Residual(Residual {
+                    main,
+                    shortcut,
+                    post,
+                })
+            }),
+            proptest::collection::vec(list, 1..4).prop_map(Op::Concat),
+        ];
+        node_from(op)
+    })
+}
+
+fn architecture() -> impl Strategy<Value = Architecture> {
+    (
+        (1u64..64, 1u64..300, 1u64..300),
+        proptest::collection::vec(node(), 0..8),
+    )
+        .prop_map(|((c, h, w), body)| Architecture {
+            input: Input { c, h, w },
+            body,
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn print_then_parse_is_the_identity(arch in architecture()) {
+        let text = print(&arch);
+        prop_assert_eq!(parse(&text), Ok(arch.clone()), "{}", text);
+        // And the analysis of any architecture completes with a row or diagnostic for everything.
+        let a = analyse(&arch, &Options::default());
+        prop_assert!(a.rows.iter().all(|r| r.stats.is_some() != r.diagnostic.is_some()));
+    }
+
+    #[test]
+    fn links_round_trip(arch in architecture(), batch in 1u64..512, dtype in 0usize..4, bias in any::<bool>(), norm in any::<bool>()) {
+        let mut state = State::new(arch);
+        state.batch = batch;
+        state.dtype = Dtype::ALL[dtype];
+        state.device = "h100".into();
+        state.counting = Counting { bias, norm, ..Counting::default() };
+        let link = fragment::encode(&state);
+        let (back, warnings) = fragment::decode(&format!("#{link}")).expect("decodes");
+        prop_assert_eq!(back, state);
+        prop_assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics(s in any::<String>()) {
+        let _ = parse(&s);
+        let _ = fragment::decode(&s);
+    }
+
+    #[test]
+    fn format_like_text_never_panics_and_what_parses_round_trips(
+        s in "[a-z0-9/(),;:*~x. _-]{0,120}",
+        prefix in prop_oneof![Just("v1/3x32x32/"), Just("v1/"), Just("")],
+    ) {
+        let text = format!("{prefix}{s}");
+        if let Ok(arch) = parse(&text) {
+            prop_assert_eq!(parse(&print(&arch)), Ok(arch.clone()));
+            let _ = analyse(&arch, &Options::default());
+        }
+    }
+
+    #[test]
+    fn truncated_or_mangled_preset_links_never_panic(preset in 0usize..12, cut in 0usize..400, flip in 0usize..400, with in any::<char>()) {
+        let p = &presets::all()[preset % presets::all().len()];
+        let link = format!("arch={}&batch=7", p.spec);
+        let cut_at = link.char_indices().map(|(i, _)| i).nth(cut % link.len()).unwrap_or(0);
+        let _ = fragment::decode(&link[..cut_at]);
+        let mut mangled: Vec<char> = link.chars().collect();
+        let i = flip % mangled.len();
+        mangled[i] = with;
+        let mangled: String = mangled.into_iter().collect();
+        if let Ok((state, _)) = fragment::decode(&mangled) {
+            let _ = analyse(&state.arch, &Options::default());
+        }
+    }
+}
+
+#[test]
+fn oversized_and_broken_links_are_refused_with_a_reason() {
+    let huge = format!("arch=v1/3x8x8/{}", "relu/".repeat(30_000));
+    assert!(matches!(
+        fragment::decode(&huge),
+        Err(fragment::FragmentError::TooLong { .. })
+    ));
+    assert!(fragment::decode("#batch=3")
+        .expect_err("no arch")
+        .to_string()
+        .contains("no architecture"));
+    let e = fragment::decode("#arch=v1/3x8x8/conv(8,3,zz)").expect_err("bad spec");
+    assert!(e.to_string().contains("at character"), "{e}");
+    // Settings that do not parse fall back to defaults, with a warning; the network still opens.
+    let (state, warnings) =
+        fragment::decode("#arch=v1/3x8x8/relu&batch=-4&dtype=fp64&device=tpu9&future=1")
+            .expect("opens");
+    assert_eq!(state.batch, 1);
+    assert_eq!(warnings.len(), 3);
+    // Percent-escaped links (some chat clients escape parentheses) open too.
+    let (state, _) = fragment::decode("#arch=v1/3x8x8/conv%2816%2C3%29").expect("opens");
+    assert_eq!(print(&state.arch), "v1/3x8x8/conv(16,3)");
+}

@@ -1,0 +1,30 @@
+//! convscope's native integration tests: one binary, a module per area. Every expected number comes from an
+//! independent reference (published totals, PyTorch tool output, papers), never from convscope's own output.
+
+#[path = "native/support.rs"]
+mod support;
+
+// CLI in-process: exit codes, JSON contract, links that reopen the same state.
+#[path = "native/cli.rs"]
+mod cli;
+// Impossible layers get diagnostics, never panics.
+#[path = "native/diagnostics.rs"]
+mod diagnostics;
+// Text format: round trips, errors with positions, fuzzing.
+#[path = "native/format.rs"]
+mod format;
+// `src/core` stays pure.
+#[path = "native/layering.rs"]
+mod layering;
+// torchvision's published parameter counts and GFLOPS; "How fast is my model?" worked examples.
+#[path = "native/published.rs"]
+mod published;
+// Receptive fields from the literature.
+#[path = "native/receptive_field.rs"]
+mod receptive_field;
+// The seed thread's fastai learn.summary table.
+#[path = "native/seed_thread.rs"]
+mod seed_thread;
+// Per-layer numbers of real torchinfo/fvcore runs, and measured receptive fields.
+#[path = "native/torch_reference.rs"]
+mod torch_reference;
