@@ -23,6 +23,7 @@
 //! - **Time** on a device: `max(FLOPs / peak FLOP/s, read-once bytes / bandwidth)` (the roofline model).
 //! - **Units** inside the code are elements, bytes, FLOPs and seconds; never MB or GFLOPs.
 
+pub mod action;
 pub mod analysis;
 pub mod arch;
 pub mod blocks;
