@@ -199,7 +199,7 @@ fn window_out(
 }
 
 fn check_positive(name: &str, values: &[u64]) -> Result<(), String> {
-    if values.iter().any(|v| *v == 0) {
+    if values.contains(&0) {
         return Err(format!("{name} must be at least 1"));
     }
     Ok(())
@@ -228,12 +228,12 @@ fn check_groups(in_c: u64, out: u64, groups: u64) -> Result<(), String> {
     if groups == 0 {
         return Err("groups must be at least 1".into());
     }
-    if in_c % groups != 0 {
+    if !in_c.is_multiple_of(groups) {
         return Err(format!(
             "in_channels {in_c} is not divisible by groups {groups}"
         ));
     }
-    if out % groups != 0 {
+    if !out.is_multiple_of(groups) {
         return Err(format!(
             "out_channels {out} is not divisible by groups {groups}"
         ));
