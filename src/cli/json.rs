@@ -35,6 +35,7 @@ fn row(a: &Analysis, r: &Row) -> Value {
         "buffers": s.map(|s| s.buffers),
         "macs": s.map(|s| s.macs),
         "flops": s.map(|s| s.flops),
+        "activation_elements": s.map(|s| s.activation_elems),
         "activation_bytes": s.map(|s| s.activation_bytes),
         "read_bytes": s.map(|s| s.read_bytes),
         "write_bytes": s.map(|s| s.write_bytes),

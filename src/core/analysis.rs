@@ -129,6 +129,8 @@ pub struct Stats {
     pub flops: u64,
     /// All arithmetic, counted or not: what the time estimate uses.
     pub work_flops: u64,
+    /// Output elements of the whole batch.
+    pub activation_elems: u64,
     pub activation_bytes: u64,
     pub read_bytes: u64,
     pub write_bytes: u64,
@@ -499,6 +501,7 @@ impl<'a> Walker<'a> {
             macs: fit(counted)?,
             flops: fit(flops)?,
             work_flops: fit(work_flops)?,
+            activation_elems: fit(out_elems)?,
             activation_bytes: fit(out_elems * bytes)?,
             read_bytes: fit(read)?,
             write_bytes: fit(write)?,

@@ -55,6 +55,7 @@ fn summary_json_has_the_documented_fields() {
     // conv1 of resnet18: 64·3·7·7 weights, no bias.
     assert_eq!(first["params"], 9408);
     // fp16 activations: 2 × 64 × 112 × 112 × 2 bytes.
+    assert_eq!(first["activation_elements"], 2 * 64 * 112 * 112);
     assert_eq!(first["activation_bytes"], 2 * 64 * 112 * 112 * 2);
     assert_eq!(first["rf"]["size"], 7);
     assert_eq!(doc["totals"]["params"], 11_689_512);
