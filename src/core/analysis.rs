@@ -294,13 +294,17 @@ impl<'a> Walker<'a> {
     fn seq(&mut self, nodes: &[Node], mut x: Flow, counter: &mut u64) -> Flow {
         for node in nodes {
             for _ in 0..node.repeat.max(1) {
-                let index = *counter;
-                *counter += 1;
                 self.visits += 1;
                 if self.rows.len() >= MAX_ROWS || self.visits > 10 * MAX_ROWS {
                     self.truncated = true;
                     return None;
                 }
+                if node.functional && !matches!(node.op, Op::Layer(_)) {
+                    x = self.inline(&node.op, x, counter);
+                    continue;
+                }
+                let index = *counter;
+                *counter += 1;
                 let name = if node.repeat > 1 {
                     None
                 } else {
@@ -312,6 +316,18 @@ impl<'a> Walker<'a> {
             }
         }
         x
+    }
+
+    /// A functional block (`~cat(...)`, `~seq(...)`): calls made in the parent module's `forward`, so its items
+    /// are the parent's children, numbered on with the parent's items (torchvision's `Fire` concatenates its own
+    /// `expand1x1` and `expand3x3`).
+    fn inline(&mut self, op: &Op, x: Flow, counter: &mut u64) -> Flow {
+        match op {
+            Op::Seq(items) => self.seq(items, x, counter),
+            Op::Residual(r) => self.residual(r, x, counter),
+            Op::Concat(branches) => self.concat(branches, x, counter),
+            other => self.op(other, true, x),
+        }
     }
 
     fn enter(&mut self, name: Option<&str>, index: u64) -> usize {
@@ -352,9 +368,9 @@ impl<'a> Walker<'a> {
                 }
             }
             Op::Seq(items) => self.seq(items, x, &mut 0),
-            Op::Residual(r) => self.residual(r, x),
+            Op::Residual(r) => self.residual(r, x, &mut 0),
             Op::SqueezeExcite { squeeze, act } => self.squeeze_excite(*squeeze, *act, x),
-            Op::Concat(branches) => self.concat(branches, x),
+            Op::Concat(branches) => self.concat(branches, x, &mut 0),
             Op::ConcatPool(size) => self.concat_pool(*size, x),
             Op::Block(block) => {
                 // Downstream of an error the input is unknown; expanding for 0 channels still lists the layers.
@@ -535,14 +551,13 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn residual(&mut self, r: &Residual, x: Flow) -> Flow {
-        // One numbering for main, shortcut and post, as if they were children of one module.
-        let mut counter = 0;
-        let main = self.seq(&r.main, x, &mut counter);
+    /// `counter` numbers unnamed items: one numbering for main, shortcut and post, as children of one module.
+    fn residual(&mut self, r: &Residual, x: Flow, counter: &mut u64) -> Flow {
+        let main = self.seq(&r.main, x, counter);
         let short = if r.shortcut.is_empty() {
             x
         } else {
-            self.seq(&r.shortcut, x, &mut counter)
+            self.seq(&r.shortcut, x, counter)
         };
         let outcome = match (main, short) {
             (Some((a, ra)), Some((b, rb))) if a == b => {
@@ -554,7 +569,7 @@ impl<'a> Walker<'a> {
             _ => None,
         };
         let summed = self.functional_row("add", outcome);
-        self.seq(&r.post, summed, &mut counter)
+        self.seq(&r.post, summed, counter)
     }
 
     fn squeeze_excite(&mut self, squeeze: u64, act: Act, x: Flow) -> Flow {
@@ -595,12 +610,12 @@ impl<'a> Walker<'a> {
         self.functional_row("mul", outcome)
     }
 
-    fn concat(&mut self, branches: &[Vec<Node>], x: Flow) -> Flow {
+    /// Branches are children of the concatenating module (as torchvision's Inception and Fire name them), so
+    /// their unnamed items share one numbering.
+    fn concat(&mut self, branches: &[Vec<Node>], x: Flow, counter: &mut u64) -> Flow {
         let mut outs = Vec::with_capacity(branches.len());
-        for (i, branch) in branches.iter().enumerate() {
-            let mark = self.enter(None, i as u64);
-            outs.push(self.seq(branch, x, &mut 0));
-            self.leave(mark);
+        for branch in branches {
+            outs.push(self.seq(branch, x, counter));
         }
         let outcome = join(&outs);
         self.functional_row("cat", outcome)
