@@ -29,24 +29,100 @@ fn dims(v: &Value) -> Vec<u64> {
         .unwrap_or_default()
 }
 
-/// Networks not in the preset list, written in the text format from the same PyTorch definitions.
-fn custom_spec(name: &str) -> Option<(&'static str, u64)> {
+/// A preset's spec with `from` replaced by `to` everywhere (variants of a preset family).
+fn variant(preset: &str, from: &str, to: &str) -> String {
+    convscope::core::presets::find(preset)
+        .expect("preset")
+        .spec
+        .replace(from, to)
+}
+
+/// torchvision `Fire(squeeze, expand1x1 = expand3x3 = expand)`: its forward concatenates its own expand branches.
+fn fire(squeeze: u64, expand: u64) -> String {
+    format!(
+        "seq(squeeze:conv({squeeze},1)/squeeze_activation:relu/~cat(expand1x1:conv({expand},1)\
+         /expand1x1_activation:relu;expand3x3:conv({expand},3,p1)/expand3x3_activation:relu))"
+    )
+}
+
+/// torchvision EfficientNet with the B0 stages repeated `depths` times.
+fn efficientnet(depths: [u64; 7]) -> String {
+    let stages = [
+        (1, 3, 1, 16),
+        (6, 3, 2, 24),
+        (6, 5, 2, 40),
+        (6, 3, 2, 80),
+        (6, 5, 1, 112),
+        (6, 5, 2, 192),
+        (6, 3, 1, 320),
+    ];
+    let mut features = vec!["seq(conv(32,3,s2,p1,nobias)/bn/silu)".to_string()];
+    for ((t, k, s, c), n) in stages.into_iter().zip(depths) {
+        features.push(format!(
+            "seq(mbconv({t},{c},{k},s{s})/{n}*mbconv({t},{c},{k}))",
+            n = n - 1
+        ));
+    }
+    features.push("seq(conv(1280,1,nobias)/bn/silu)".into());
+    format!(
+        "v1/3x224x224/features:seq({})/avgpool:adaptiveavg(1)/flatten:~flatten/classifier:seq(dropout(0.2)/linear(1000))",
+        features.join("/")
+    )
+}
+
+/// Networks that are not presets, written in the text format from the same PyTorch definitions, with the batch.
+fn custom_spec(name: &str) -> Option<(String, u64)> {
+    let fixed = |s: &str, n: u64| Some((s.to_string(), n));
     match name {
-        "zoo" => Some((
+        "resnext50_32x4d" => Some((variant("resnet50", "bottleneck(", "bottleneck(g32,w4,"), 1)),
+        "wide_resnet50_2" => Some((variant("resnet50", "bottleneck(", "bottleneck(w128,"), 1)),
+        "resnet18_160x128_b4" => Some((variant("resnet18", "v1/3x224x224/", "v1/3x160x128/"), 4)),
+        "mobilenet_v2_97x131" => Some((variant("mobilenet_v2", "v1/3x224x224/", "v1/3x97x131/"), 2)),
+        "efficientnet_b1" => Some((efficientnet([2, 3, 3, 4, 4, 5, 2]), 1)),
+        "vgg11_bn" => {
+            let cbr = |c: u64| format!("conv({c},3,p1)/bn/relu");
+            let features = [cbr(64), "maxpool(2)".into(), cbr(128), "maxpool(2)".into(), cbr(256), cbr(256), "maxpool(2)".into(), cbr(512), cbr(512), "maxpool(2)".into(), cbr(512), cbr(512), "maxpool(2)".into()];
+            Some((
+                format!(
+                    "v1/3x224x224/features:seq({})/avgpool:adaptiveavg(7)/flatten:~flatten\
+                     /classifier:seq(linear(4096)/relu/dropout/linear(4096)/relu/dropout/linear(1000))",
+                    features.join("/")
+                ),
+                1,
+            ))
+        }
+        "squeezenet1_1" => {
+            let pool = "maxpool(3,s2,ceil)";
+            let features = [
+                "conv(64,3,s2)/relu".to_string(), pool.into(), fire(16, 64), fire(16, 64), pool.into(), fire(32, 128), fire(32, 128),
+                pool.into(), fire(48, 192), fire(48, 192), fire(64, 256), fire(64, 256),
+            ];
+            Some((
+                format!(
+                    "v1/3x224x224/features:seq({})/classifier:seq(dropout/conv(1000,1)/relu/adaptiveavg(1))/flatten:~flatten",
+                    features.join("/")
+                ),
+                1,
+            ))
+        }
+        "zoo" => fixed(
             "v1/3x64x48/conv(16,3x5,s1x2,p1x2)/bn/relu6/conv(32,3,psame,d2)/silu/conv(32,3,s2,p1,g32,nobias)\
              /conv(48,1,g4)/gelu/maxpool(3,s2,ceil)/avgpool(2,p1,ceil)/convt(24,3,s2,p1,op1)/hardswish/leakyrelu(0.1)\
              /upsample(2,bilinear)/conv(8,3,p1)/upsample(2)/adaptiveavg(3x5)/adaptivemax(2)/sigmoid/flatten\
              /dropout(0.1)/linear(7)/bn1d",
             2,
-        )),
-        "convT_zoo" => Some(("v1/8x10x10/convt(16,4,s2,p1)/convt(4,3x2,s3x1,d2,g4,op1x0)", 1)),
+        ),
+        "convT_zoo" => fixed("v1/8x10x10/convt(16,4,s2,p1)/convt(4,3x2,s3x1,d2,g4,op1x0)", 1),
         _ => None,
     }
 }
 
 fn ours(name: &str, counting: Counting) -> Analysis {
     let (arch, batch) = match custom_spec(name) {
-        Some((spec, batch)) => (format::parse(spec).expect("custom spec parses"), batch),
+        Some((spec, batch)) => (
+            format::parse(&spec).unwrap_or_else(|e| panic!("{name}: {e}")),
+            batch,
+        ),
         None => {
             let p = convscope::core::presets::find(name).expect("preset");
             (p.architecture().expect("parses"), p.batch)
@@ -62,7 +138,7 @@ fn ours(name: &str, counting: Counting) -> Analysis {
     )
 }
 
-const NETS: [&str; 14] = [
+const NETS: [&str; 21] = [
     "resnet18",
     "resnet34",
     "resnet50",
@@ -77,6 +153,13 @@ const NETS: [&str; 14] = [
     "simple_cnn",
     "zoo",
     "convT_zoo",
+    "resnext50_32x4d",
+    "wide_resnet50_2",
+    "vgg11_bn",
+    "squeezenet1_1",
+    "efficientnet_b1",
+    "resnet18_160x128_b4",
+    "mobilenet_v2_97x131",
 ];
 
 /// Classes whose fvcore count is a convention convscope shares under the given switches.

@@ -171,6 +171,12 @@ if HAVE_FASTAI:
     NETWORKS["fastai_resnet18"] = (fastai_resnet18, [64, 3, 28, 28])
     NETWORKS["xresnet18"] = (lambda: xresnet18(), [1, 3, 224, 224])
 NETWORKS["simple_cnn"] = (simple_cnn, [64, 1, 28, 28])
+# Networks beyond the presets, written as specs in the tests: they check the general formulas, not named cases.
+for _n in ["resnext50_32x4d", "wide_resnet50_2", "vgg11_bn", "squeezenet1_1", "mobilenet_v3_small",
+           "efficientnet_b1"]:
+    NETWORKS[_n] = (tv(_n), [1, 3, 224, 224])
+NETWORKS["resnet18_160x128_b4"] = (tv("resnet18"), [4, 3, 160, 128])
+NETWORKS["mobilenet_v2_97x131"] = (tv("mobilenet_v2"), [2, 3, 97, 131])
 NETWORKS["zoo"] = (zoo, [2, 3, 64, 48])
 NETWORKS["convT_zoo"] = (convT_zoo, [1, 8, 10, 10])
 
