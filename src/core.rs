@@ -19,7 +19,8 @@
 //! - **Parameters** are PyTorch parameters: batch-norm running statistics are buffers, counted apart.
 //! - **Memory traffic** for the chosen dtype: *read-once* bytes = input + weights (parameters and buffers) + output,
 //!   the compulsory traffic of a layer; *no-reuse* bytes = every MAC re-reads its input element (the upper bound of
-//!   "How fast is my model?", M. Hollemans 2018) + weights + output. Arithmetic intensity = FLOPs / read-once bytes.
+//!   "How fast is my model?", M. Hollemans 2018) + weights + output. Arithmetic intensity = FLOPs of all the
+//!   layer's arithmetic (counted or not, as for the time) / read-once bytes.
 //! - **Time** on a device: `max(FLOPs / peak FLOP/s, read-once bytes / bandwidth)` (the roofline model).
 //! - **Units** inside the code are elements, bytes, FLOPs and seconds; never MB or GFLOPs.
 
@@ -38,3 +39,4 @@ pub mod presets;
 pub mod report;
 pub mod rf;
 pub mod shape;
+pub mod whatif;

@@ -135,7 +135,7 @@ pub struct Stats {
     pub read_bytes: u64,
     pub write_bytes: u64,
     pub no_reuse_bytes: u64,
-    /// FLOPs per read-once byte (0 when the layer moves no data).
+    /// All arithmetic ([`Stats::work_flops`]) per read-once byte (0 when the layer moves no data).
     pub intensity: f64,
     pub time_s: f64,
     pub bound: Bound,
@@ -522,8 +522,10 @@ impl<'a> Walker<'a> {
             read_bytes: fit(read)?,
             write_bytes: fit(write)?,
             no_reuse_bytes: fit(no_reuse)?,
+            // All arithmetic, like the time estimate: a batch norm does work even when the counting convention
+            // leaves it out of the MACs, and the roofline must place it by what the hardware executes.
             intensity: if traffic > 0.0 {
-                flops as f64 / traffic
+                work_flops as f64 / traffic
             } else {
                 0.0
             },

@@ -78,7 +78,7 @@ fn rf_cell(row: &Row) -> String {
 }
 
 /// Column headers shared by both tables.
-const HEADERS: [&str; 10] = [
+const HEADERS: [&str; 12] = [
     "#",
     "Layer",
     "Type",
@@ -88,10 +88,12 @@ const HEADERS: [&str; 10] = [
     "Activations",
     "Read-once",
     "FLOP/B",
+    "Time",
+    "Bound",
     "RF",
 ];
 
-fn cells(a: &Analysis, row: &Row) -> [String; 10] {
+fn cells(a: &Analysis, row: &Row) -> [String; 12] {
     let class = if row.functional {
         format!("{} (fn)", row.class)
     } else {
@@ -109,22 +111,17 @@ fn cells(a: &Analysis, row: &Row) -> [String; 10] {
             bytes(s.activation_bytes),
             bytes(s.traffic_bytes()),
             format!("{:.1}", s.intensity),
+            seconds(s.time_s),
+            s.bound.key().to_string(),
             rf_cell(row),
         ],
         (None, diag) => {
-            let msg = diag.as_ref().map_or(String::new(), |d| format!("⚠ {d}"));
-            [
-                index,
-                row.path.clone(),
-                class,
-                msg,
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ]
+            let mut c: [String; 12] = Default::default();
+            c[0] = index;
+            c[1] = row.path.clone();
+            c[2] = class;
+            c[3] = diag.as_ref().map_or(String::new(), |d| format!("⚠ {d}"));
+            c
         }
     }
 }
@@ -195,7 +192,7 @@ pub fn markdown(a: &Analysis) -> String {
 
 /// A plain-text table with aligned columns, like `learn.summary()`.
 pub fn table(a: &Analysis) -> String {
-    let rows: Vec<[String; 10]> = a.rows.iter().map(|r| cells(a, r)).collect();
+    let rows: Vec<[String; 12]> = a.rows.iter().map(|r| cells(a, r)).collect();
     let mut widths = HEADERS.map(|h| h.chars().count());
     for r in &rows {
         for (w, c) in widths.iter_mut().zip(r.iter()) {
@@ -210,7 +207,7 @@ pub fn table(a: &Analysis) -> String {
             .map(|(i, (c, w))| {
                 let pad = w.saturating_sub(c.chars().count());
                 // Numbers align right, text left; a diagnostic in the shape column spills over freely.
-                if (4..9).contains(&i) {
+                if (4..10).contains(&i) {
                     format!("{}{c}", " ".repeat(pad))
                 } else {
                     format!("{c}{}", " ".repeat(pad))
