@@ -1,6 +1,7 @@
 //! The native command line: `convscope summary | spec | link | presets | devices`.
 
 mod args;
+mod chart;
 mod commands;
 mod json;
 

@@ -3,6 +3,7 @@
 //! Layers look only down: [`core`] (pure analysis, text format, presets) ← `ui` (Yew, wasm32 only)
 //! and the native command line. See `ARCHITECTURE.md`.
 
+pub mod charts;
 pub mod core;
 
 #[cfg(not(target_arch = "wasm32"))]

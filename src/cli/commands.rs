@@ -21,6 +21,8 @@ usage:
                     [--count bias,norm,act,pool,addmul|all]
   convscope spec <preset>          print a preset in the text format
   convscope link <preset | spec>   print the URL fragment that opens it in the app (same options as summary)
+  convscope chart <compute|rf|tradeoff|roofline> <preset | spec | @file> --out FILE.svg [summary's options]
+                  [--metric macs|flops|time|traffic|params|activations] [--by layer|block|stage] [--log] [--dark]
   convscope presets                list the presets
   convscope devices                list the device presets
 ";
@@ -42,6 +44,7 @@ fn dispatch(argv: &[String], out: &mut dyn Write) -> Result<(), String> {
         |out: &mut dyn Write, text: &str| out.write_all(text.as_bytes()).map_err(|e| e.to_string());
     match cmd.as_str() {
         "summary" => summary(rest, out),
+        "chart" => super::chart::run(rest, out),
         "link" => {
             let (state, _) = resolve(rest)?;
             write(out, &format!("#{}\n", fragment::encode(&state)))
@@ -91,7 +94,7 @@ fn dispatch(argv: &[String], out: &mut dyn Write) -> Result<(), String> {
 }
 
 /// The architecture and settings named on the command line.
-fn resolve(rest: &[String]) -> Result<(State, args::Format), String> {
+pub(super) fn resolve(rest: &[String]) -> Result<(State, args::Format), String> {
     let o = args::parse(rest)?;
     let target = o
         .target
