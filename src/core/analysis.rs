@@ -3,8 +3,9 @@
 //! not computed, and everything else is still counted.
 
 use std::fmt::Write as _;
+use std::rc::Rc;
 
-use crate::core::arch::{Architecture, Input, Node, Op, Residual};
+use crate::core::arch::{Architecture, Block, Input, Node, Op, Residual};
 use crate::core::blocks;
 use crate::core::cost::{self, Image, LeafCost, OpKind};
 use crate::core::device::Device;
@@ -271,6 +272,8 @@ struct Walker<'a> {
     truncated: bool,
     /// Nodes visited: bounds the work of deeply nested repeats that list no rows.
     visits: usize,
+    /// Standard blocks already expanded, by block and input channels: a ResNet repeats a handful of them.
+    expansions: Vec<(Block, u64, Rc<Op>)>,
 }
 
 impl<'a> Walker<'a> {
@@ -287,6 +290,7 @@ impl<'a> Walker<'a> {
             first_error: None,
             truncated: false,
             visits: 0,
+            expansions: Vec::new(),
         }
     }
 
@@ -328,6 +332,19 @@ impl<'a> Walker<'a> {
             Op::Concat(branches) => self.concat(branches, x, counter),
             other => self.op(other, true, x),
         }
+    }
+
+    fn expansion(&mut self, block: &Block, in_c: u64) -> Rc<Op> {
+        if let Some((_, _, op)) = self
+            .expansions
+            .iter()
+            .find(|(b, c, _)| b == block && *c == in_c)
+        {
+            return Rc::clone(op);
+        }
+        let op = Rc::new(blocks::expand(block, in_c));
+        self.expansions.push((*block, in_c, Rc::clone(&op)));
+        op
     }
 
     fn enter(&mut self, name: Option<&str>, index: u64) -> usize {
@@ -375,7 +392,8 @@ impl<'a> Walker<'a> {
             Op::Block(block) => {
                 // Downstream of an error the input is unknown; expanding for 0 channels still lists the layers.
                 let in_c = x.map_or(0, |(shape, _)| shape.channels());
-                self.op(&blocks::expand(block, in_c), functional, x)
+                let expanded = self.expansion(block, in_c);
+                self.op(&expanded, functional, x)
             }
         }
     }
