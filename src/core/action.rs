@@ -660,21 +660,21 @@ fn set_param(node: &mut Node, param: Param, value: f64) {
         },
         Op::Layer(Layer::AdaptiveAvgPool(s))
         | Op::Layer(Layer::AdaptiveMaxPool(s))
-        | Op::ConcatPool(s) => {
-            if param == Param::Size {
-                sq(whole(value, 1, MAX_SPATIAL), s);
-            }
+        | Op::ConcatPool(s)
+            if param == Param::Size =>
+        {
+            sq(whole(value, 1, MAX_SPATIAL), s);
         }
         Op::Layer(Layer::Linear { out, bias }) => match param {
             Param::Out => set(ch, out),
             Param::Bias => *bias = on,
             _ => {}
         },
-        Op::Layer(Layer::Dropout(p)) | Op::Layer(Layer::StochasticDepth(p)) => {
-            if param == Param::Prob && value.is_finite() {
-                // Two decimals keep links short.
-                *p = (value.clamp(0.0, 1.0) * 100.0).round() / 100.0;
-            }
+        Op::Layer(Layer::Dropout(p)) | Op::Layer(Layer::StochasticDepth(p))
+            if param == Param::Prob && value.is_finite() =>
+        {
+            // Two decimals keep links short.
+            *p = (value.clamp(0.0, 1.0) * 100.0).round() / 100.0;
         }
         Op::Layer(Layer::Upsample { scale, mode }) => match param {
             Param::Scale => set(whole(value, 1, MAX_SCALE), scale),
@@ -687,16 +687,12 @@ fn set_param(node: &mut Node, param: Param, value: f64) {
             }
             _ => {}
         },
-        Op::Layer(Layer::Act(Act::LeakyRelu(slope))) => {
-            if param == Param::Slope && value.is_finite() {
-                *slope = (value.clamp(-1e6, 1e6) * 1000.0).round() / 1000.0;
-            }
+        Op::Layer(Layer::Act(Act::LeakyRelu(slope)))
+            if param == Param::Slope && value.is_finite() =>
+        {
+            *slope = (value.clamp(-1e6, 1e6) * 1000.0).round() / 1000.0;
         }
-        Op::SqueezeExcite { squeeze, .. } => {
-            if param == Param::Squeeze {
-                set(ch, squeeze);
-            }
-        }
+        Op::SqueezeExcite { squeeze, .. } if param == Param::Squeeze => set(ch, squeeze),
         Op::Block(b) => set_block_param(b, param, ch, k1),
         _ => {}
     }
@@ -805,12 +801,79 @@ fn scale_nodes(nodes: &mut [Node], f: f64) {
 /// the nearest whole number; at least 1.
 pub fn scale_width(c: u64, f: f64) -> u64 {
     let v = (c as f64 * f).clamp(1.0, MAX_CHANNELS as f64);
-    if c % 8 == 0 {
+    if c.is_multiple_of(8) {
         let rounded = (((v + 4.0) / 8.0).floor() * 8.0).max(8.0);
         let rounded = if rounded < 0.9 * v { rounded + 8.0 } else { rounded };
         (rounded as u64).min(MAX_CHANNELS)
     } else {
         (v.round() as u64).max(1)
+    }
+}
+
+/// Every node of the tree in pre-order, with its address and the module path(s) the analysis gives its rows
+/// (one per copy of a repeated node). A row belongs to a node when its path equals one of them or continues it
+/// with `.` or `:` (see [`path_contains`]).
+pub fn node_paths(body: &[Node]) -> Vec<(Addr, Vec<String>)> {
+    let mut out = Vec::new();
+    list_paths(body, &Addr::default(), 0, "", &mut 0, &mut out);
+    out
+}
+
+fn list_paths(
+    nodes: &[Node],
+    parent: &Addr,
+    list: usize,
+    prefix: &str,
+    counter: &mut u64,
+    out: &mut Vec<(Addr, Vec<String>)>,
+) {
+    let join = |p: &str, c: &str| {
+        if p.is_empty() {
+            c.to_string()
+        } else {
+            format!("{p}.{c}")
+        }
+    };
+    for (item, node) in nodes.iter().enumerate() {
+        let at = parent.child(list, item);
+        let copies = node.repeat.clamp(1, MAX_REPEAT);
+        // Same numbering as the analysis: a named node keeps its name unless it is repeated.
+        let paths: Vec<String> = (0..copies)
+            .map(|k| match (&node.name, copies) {
+                (Some(name), 1) => join(prefix, name),
+                _ => join(prefix, &(*counter + k).to_string()),
+            })
+            .collect();
+        *counter += copies;
+        if let Some(first) = paths.first().cloned() {
+            out.push((at.clone(), paths));
+            match &node.op {
+                Op::Seq(items) => list_paths(items, &at, 0, &first, &mut 0, out),
+                Op::Residual(r) => {
+                    // One numbering for main, shortcut and post, as in the analysis.
+                    let mut c = 0;
+                    list_paths(&r.main, &at, 0, &first, &mut c, out);
+                    list_paths(&r.shortcut, &at, 1, &first, &mut c, out);
+                    list_paths(&r.post, &at, 2, &first, &mut c, out);
+                }
+                Op::Concat(branches) => {
+                    for (i, b) in branches.iter().enumerate() {
+                        list_paths(b, &at, i, &join(&first, &i.to_string()), &mut 0, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Whether the row at `row_path` lies inside the module at `node_path` (or is it).
+pub fn path_contains(node_path: &str, row_path: &str) -> bool {
+    match row_path.strip_prefix(node_path) {
+        Some(rest) => {
+            rest.is_empty() || rest.starts_with('.') || rest.starts_with(':') || node_path.is_empty()
+        }
+        None => false,
     }
 }
 
@@ -1217,5 +1280,36 @@ mod tests {
         let escaped = link.replace('(', "%28").replace(')', "%29");
         let r = recover(&escaped[..escaped.len() - 10]).expect("recovers escaped");
         assert!(!r.state.arch.body.is_empty());
+    }
+
+    #[test]
+    fn node_paths_match_the_analysis_rows() {
+        for preset in presets::all() {
+            let arch = preset.architecture().expect("parses");
+            let nodes = node_paths(&arch.body);
+            let a = analyse(&arch, &Options::default());
+            for row in &a.rows {
+                let owners = nodes
+                    .iter()
+                    .filter(|(at, paths)| {
+                        at.0.len() == 1 && paths.iter().any(|p| path_contains(p, &row.path))
+                    })
+                    .count();
+                assert_eq!(owners, 1, "{}: row {}", preset.key, row.path);
+            }
+        }
+        let arch = state("resnet18").arch;
+        let nodes = node_paths(&arch.body);
+        let layer1 = nodes
+            .iter()
+            .find(|(_, p)| p == &["layer1".to_string()])
+            .expect("layer1");
+        let inner = nodes
+            .iter()
+            .find(|(at, _)| *at == layer1.0.child(0, 0))
+            .expect("block");
+        assert_eq!(inner.1, ["layer1.0", "layer1.1"]);
+        assert!(path_contains("layer1.0", "layer1.0:add"));
+        assert!(!path_contains("layer1.0", "layer1.01"));
     }
 }

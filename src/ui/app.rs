@@ -1,13 +1,79 @@
-//! The root component.
+//! The root component: owns the state, derives the analysis, keeps the URL in step and lays out the panels.
+
+use std::rc::Rc;
 
 use yew::prelude::*;
 
+use crate::core::analysis::{analyse, Analysis, Options};
+use crate::core::device::Device;
+use crate::core::fragment::State;
+use crate::ui::charts_panel::ChartsPanel;
+use crate::ui::conventions::Conventions;
+use crate::ui::header::Header;
+use crate::ui::layer_list::LayerList;
+use crate::ui::notice_bar::NoticeBar;
+use crate::ui::perf;
+use crate::ui::settings_panel::SettingsPanel;
+use crate::ui::spec_text::SpecText;
+use crate::ui::state::{AppHandle, AppState};
+use crate::ui::summary_table::SummaryTable;
+use crate::ui::totals_bar::TotalsBar;
+use crate::ui::url;
+use crate::ui::use_url_sync::use_url_sync;
+
+/// The analysis options a state asks for; an unknown device falls back to the default one.
+pub fn options(doc: &State) -> Options {
+    let defaults = Options::default();
+    Options {
+        batch: doc.batch,
+        dtype: doc.dtype,
+        device: Device::find(&doc.device).unwrap_or(defaults.device),
+        counting: doc.counting,
+    }
+}
+
+/// The whole app.
 #[function_component(App)]
-fn app() -> Html {
-    html! { <main>{ "convscope" }</main> }
+pub fn app() -> Html {
+    let app: AppHandle = use_reducer(|| {
+        let (doc, selected, notice) = url::open(&url::read_hash());
+        AppState::new(doc, selected, notice)
+    });
+    use_url_sync(app.clone());
+    let doc = app.doc.clone();
+    let analysis: Rc<Analysis> = (*use_memo(doc, |doc| Rc::new(analyse(&doc.arch, &options(doc))))).clone();
+    // Runs after every render, once the DOM holds the new table: the end of the measured update.
+    use_effect(perf::finish);
+    let selected = app.selected.clone();
+    html! {
+        <ContextProvider<AppHandle> context={app.clone()}>
+            <Header analysis={analysis.clone()} />
+            <NoticeBar />
+            <main class="layout">
+                <aside class="editor" id="editor" aria-label="Network editor">
+                    <SettingsPanel />
+                    <LayerList analysis={analysis.clone()} />
+                    <SpecText />
+                </aside>
+                <section class="results" id="results" aria-label="Analysis">
+                    <TotalsBar analysis={analysis.clone()} />
+                    <ChartsPanel analysis={analysis.clone()} selected={selected.clone()} />
+                    <SummaryTable analysis={analysis.clone()} selected={selected} />
+                    <Conventions analysis={analysis} />
+                </section>
+            </main>
+        </ContextProvider<AppHandle>>
+    }
 }
 
 /// Mounts the app on the document body.
 pub fn mount() {
+    // The static "loading" line of index.html gives way to the app.
+    if let Some(boot) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("boot"))
+    {
+        boot.remove();
+    }
     yew::Renderer::<App>::new().render();
 }

@@ -1,0 +1,182 @@
+//! The app's state: the shareable core state plus view state, one reducer over [`UiAction`], and the rule that
+//! decides whether a change pushes a history entry or replaces the current one.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::core::action::{self, Action};
+use crate::core::arch::Architecture;
+use crate::core::fragment::State;
+
+/// How the latest change should be recorded in the browser history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HistoryMode {
+    /// A new entry (structural edits, the first step of a drag).
+    Push,
+    /// Overwrite the current entry (the rest of a drag, selection changes).
+    Replace,
+    /// The change came from the URL itself (Back/Forward): write nothing.
+    Keep,
+}
+
+/// How a value was changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gesture {
+    /// Part of a continuous gesture (slider drag, typing): one history entry for the whole gesture.
+    Drag,
+    /// A discrete change (a button, a select, a committed number): its own history entry.
+    Commit,
+}
+
+/// A message shown above the app.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub error: bool,
+    pub text: String,
+}
+
+/// Everything the app shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppState {
+    /// The state a link carries.
+    pub doc: State,
+    /// The selected table row (or module) path; a view choice kept in the link as `sel=`.
+    pub selected: Option<String>,
+    /// While the width multiplier is in use: the architecture it scales and the current factor.
+    pub width: Option<(Rc<Architecture>, f64)>,
+    pub notice: Option<Notice>,
+    /// Bumped on every change the URL should record.
+    pub revision: u64,
+    pub history: HistoryMode,
+    /// Inside a continuous gesture that has already pushed its history entry.
+    pub dragging: bool,
+}
+
+impl AppState {
+    /// A state opening `doc`, with an optional notice (from reading the link).
+    pub fn new(doc: State, selected: Option<String>, notice: Option<Notice>) -> AppState {
+        AppState {
+            doc,
+            selected,
+            width: None,
+            notice,
+            revision: 0,
+            history: HistoryMode::Keep,
+            dragging: false,
+        }
+    }
+
+    /// The current width multiplier (1 when not in use).
+    pub fn width_factor(&self) -> f64 {
+        self.width.as_ref().map_or(1.0, |(_, f)| *f)
+    }
+}
+
+/// Everything that changes the app state.
+#[derive(Clone, Debug, PartialEq)]
+pub enum UiAction {
+    Edit(Action, Gesture),
+    /// Moves the global width multiplier (relative to the architecture when the gesture started).
+    Width(f64, Gesture),
+    /// A continuous gesture ended (slider released, text field left).
+    EndGesture,
+    Select(Option<String>),
+    /// The URL changed under us (Back/Forward or a hand-edited address).
+    FromUrl {
+        doc: State,
+        selected: Option<String>,
+        notice: Option<Notice>,
+    },
+    Dismiss,
+    /// Shows a message (e.g. after a copy).
+    Notify(Notice),
+}
+
+impl Reducible for AppState {
+    type Action = UiAction;
+
+    fn reduce(self: Rc<Self>, ui: UiAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        let recorded = match ui {
+            UiAction::Edit(edit, gesture) => {
+                let structural = edit.is_structural();
+                if !action::apply(&mut next.doc, edit) {
+                    return self;
+                }
+                next.width = None;
+                Some(if structural { Gesture::Commit } else { gesture })
+            }
+            UiAction::Width(factor, gesture) => {
+                let base = match &next.width {
+                    Some((base, _)) => base.clone(),
+                    None => Rc::new(next.doc.arch.clone()),
+                };
+                let edit = Action::ScaleWidths {
+                    base: (*base).clone(),
+                    factor,
+                };
+                action::apply(&mut next.doc, edit);
+                next.width = Some((base, factor));
+                Some(gesture)
+            }
+            UiAction::EndGesture => {
+                if !next.dragging {
+                    return self;
+                }
+                next.dragging = false;
+                return Rc::new(next);
+            }
+            UiAction::Select(sel) => {
+                if next.selected == sel {
+                    return self;
+                }
+                next.selected = sel;
+                next.history = HistoryMode::Replace;
+                next.revision += 1;
+                return Rc::new(next);
+            }
+            UiAction::FromUrl {
+                doc,
+                selected,
+                notice,
+            } => {
+                next.doc = doc;
+                next.selected = selected;
+                next.width = None;
+                next.dragging = false;
+                if notice.is_some() {
+                    next.notice = notice;
+                }
+                next.history = HistoryMode::Keep;
+                None
+            }
+            UiAction::Dismiss => {
+                next.notice = None;
+                return Rc::new(next);
+            }
+            UiAction::Notify(n) => {
+                next.notice = Some(n);
+                return Rc::new(next);
+            }
+        };
+        if let Some(gesture) = recorded {
+            next.history = match gesture {
+                Gesture::Drag if next.dragging => HistoryMode::Replace,
+                Gesture::Drag => {
+                    next.dragging = true;
+                    HistoryMode::Push
+                }
+                Gesture::Commit => {
+                    next.dragging = false;
+                    HistoryMode::Push
+                }
+            };
+        }
+        next.revision += 1;
+        Rc::new(next)
+    }
+}
+
+/// The shared state handle every component reads from the context.
+pub type AppHandle = UseReducerHandle<AppState>;

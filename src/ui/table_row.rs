@@ -1,0 +1,99 @@
+//! One row of the per-layer table. Its props hold only the row's own numbers, so when an edit changes a few
+//! layers only those rows render again (the MACs bar scales with the total through a CSS variable).
+
+use yew::prelude::*;
+
+use crate::core::analysis::{Bound, Row};
+use crate::core::report::{bytes, seconds, si, thousands};
+
+/// Properties of [`TableRow`].
+#[derive(Properties, PartialEq, Clone)]
+pub struct TableRowProps {
+    pub row: Row,
+    pub batch: u64,
+    pub selected: bool,
+    pub on_select: Callback<String>,
+}
+
+/// Dimensions of a receptive field: `212`, or `35×51` when not square.
+fn rf(h: f64, w: f64) -> String {
+    if h == w {
+        format!("{h}")
+    } else {
+        format!("{h}×{w}")
+    }
+}
+
+/// A table row.
+#[function_component(TableRow)]
+pub fn table_row(p: &TableRowProps) -> Html {
+    let r = &p.row;
+    let select = {
+        let (cb, path) = (p.on_select.clone(), r.path.clone());
+        move || cb.emit(path.clone())
+    };
+    let onclick = {
+        let s = select.clone();
+        Callback::from(move |_: MouseEvent| s())
+    };
+    let onkeydown = Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Enter" || e.key() == " " {
+            e.prevent_default();
+            select();
+        }
+    });
+    let class = if r.functional {
+        format!("{} (fn)", r.class)
+    } else {
+        r.class.to_string()
+    };
+    let mut classes = classes!("row");
+    if p.selected {
+        classes.push("selected");
+    }
+    let head = html! { <>
+        <td class="idx">{ r.index }</td>
+        <td class="path" style={format!("--d:{}", r.depth)}>{ r.path.clone() }</td>
+        <td class="cls">{ class }</td>
+    </> };
+    match (&r.stats, &r.diagnostic) {
+        (Some(s), _) => {
+            let bound = match s.bound {
+                Bound::Compute => html! { <span class="bound compute">{ "compute" }</span> },
+                Bound::Memory => html! { <span class="bound memory">{ "memory" }</span> },
+                Bound::None => html! { <span class="muted">{ "—" }</span> },
+            };
+            html! {
+                <tr class={classes} tabindex="0" aria-selected={p.selected.to_string()} {onclick} {onkeydown}
+                    data-path={r.path.clone()}>
+                    { head }
+                    <td class="shape">{ s.output.display_with_batch(p.batch) }</td>
+                    <td class="num">{ thousands(s.params) }</td>
+                    <td class="num macs" style={format!("--m:{}", s.macs)} title={thousands(s.macs)}>
+                        <span class="bar" aria-hidden="true"></span>
+                        <span class="v">{ if s.macs == 0 { "0".to_string() } else { si(s.macs as f64) } }</span>
+                    </td>
+                    <td class="num">{ bytes(s.activation_bytes) }</td>
+                    <td class="num">{ bytes(s.traffic_bytes()) }</td>
+                    <td class="num">{ format!("{:.1}", s.intensity) }</td>
+                    <td class="num">{ rf(s.rf.h.size, s.rf.w.size) }</td>
+                    <td class="num">{ seconds(s.time_s) }</td>
+                    <td>{ bound }</td>
+                </tr>
+            }
+        }
+        (None, diag) => {
+            let (msg, cause) = diag
+                .as_ref()
+                .map_or((String::new(), false), |d| (d.to_string(), d.is_cause()));
+            classes.push(if cause { "bad" } else { "skipped" });
+            html! {
+                <tr class={classes} tabindex="0" aria-selected={p.selected.to_string()} {onclick} {onkeydown}
+                    data-path={r.path.clone()}>
+                    { head }
+                    <td class="diag" colspan="9">{ if cause { "⚠ " } else { "" } }{ msg }</td>
+                </tr>
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Reading and writing the URL fragment: the core's codec plus the app's view choices (`sel=`), and what to open
+//! when a link is broken.
+
+use crate::core::action;
+use crate::core::fragment::{self, FragmentError, State};
+use crate::core::presets;
+use crate::ui::state::{AppState, HistoryMode, Notice};
+
+/// The preset opened when there is no (usable) link.
+pub const DEFAULT_PRESET: &str = "resnet18";
+
+/// The default state: [`DEFAULT_PRESET`] at its batch size.
+pub fn default_state() -> State {
+    let arch = presets::find(DEFAULT_PRESET).and_then(|p| p.architecture().ok().map(|a| (a, p.batch)));
+    match arch {
+        Some((arch, batch)) => {
+            let mut s = State::new(arch);
+            s.batch = batch;
+            s
+        }
+        // Unreachable with the built-in presets; an empty network still renders.
+        None => State::new(crate::core::arch::Architecture {
+            input: crate::core::arch::Input { c: 3, h: 224, w: 224 },
+            body: Vec::new(),
+        }),
+    }
+}
+
+/// What a fragment opens: the state, the selection, and a message when the link was not fully usable.
+pub fn open(fragment: &str) -> (State, Option<String>, Option<Notice>) {
+    let text = fragment.strip_prefix('#').unwrap_or(fragment);
+    if text.trim().is_empty() {
+        return (default_state(), None, None);
+    }
+    let selected = selection(text);
+    match fragment::decode(text) {
+        Ok((state, warnings)) => {
+            let notice = (!warnings.is_empty()).then(|| Notice {
+                error: false,
+                text: format!("Some settings of this link were not understood: {}.", warnings.join("; ")),
+            });
+            (state, selected, notice)
+        }
+        Err(FragmentError::Spec(e)) => {
+            let reason = format!("This link's architecture could not be read {e}.");
+            match action::recover(text) {
+                Some(r) => (
+                    r.state,
+                    selected,
+                    Some(Notice {
+                        error: true,
+                        text: format!(
+                            "{reason} Opened the nearest valid network: the first {} characters of its spec. \
+                             Check the spec in the text view below.",
+                            r.kept
+                        ),
+                    }),
+                ),
+                None => (
+                    default_state(),
+                    None,
+                    Some(Notice {
+                        error: true,
+                        text: format!("{reason} Opened the default network ({DEFAULT_PRESET}) instead."),
+                    }),
+                ),
+            }
+        }
+        Err(e) => (
+            default_state(),
+            None,
+            Some(Notice {
+                error: true,
+                text: format!("This link could not be opened: {e}. Opened the default network ({DEFAULT_PRESET})."),
+            }),
+        ),
+    }
+}
+
+/// The `sel=` view choice: a module path (letters, digits, `.`, `:`, `_`, `-`).
+fn selection(text: &str) -> Option<String> {
+    text.split('&')
+        .filter_map(|p| p.strip_prefix("sel="))
+        .find(|v| {
+            !v.is_empty()
+                && v.len() <= 200
+                && v.chars().all(|c| c.is_ascii_alphanumeric() || ".:_-".contains(c))
+        })
+        .map(str::to_string)
+}
+
+/// The fragment (without `#`) for an app state.
+pub fn encode(app: &AppState) -> String {
+    let mut s = fragment::encode(&app.doc);
+    if let Some(sel) = &app.selected {
+        s.push_str("&sel=");
+        s.push_str(sel);
+    }
+    s
+}
+
+/// The page's current fragment.
+pub fn read_hash() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
+}
+
+/// Records the app state in the URL as the history mode says.
+pub fn write(app: &AppState) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let url = format!("#{}", encode(app));
+    if read_hash() == url {
+        return;
+    }
+    let Ok(history) = window.history() else {
+        return;
+    };
+    let null = wasm_bindgen::JsValue::NULL;
+    let _ = match app.history {
+        HistoryMode::Push => history.push_state_with_url(&null, "", Some(&url)),
+        HistoryMode::Replace => history.replace_state_with_url(&null, "", Some(&url)),
+        HistoryMode::Keep => Ok(()),
+    };
+}
+
+/// The full address of the current page, for "Copy link".
+pub fn href() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default()
+}
