@@ -203,9 +203,7 @@ fn every_leaf_call_matches_torchinfo_and_fvcore() {
                 "{at} output"
             );
             assert_eq!(s.params, u(&want["params"]), "{at} params");
-            if name != "simple_cnn" && name != "fastai_resnet18" && name != "xresnet18" {
-                assert_eq!(row.path, want["path"].as_str().expect("path"), "{at} path");
-            }
+            assert_eq!(row.path, want["path"].as_str().expect("path"), "{at} path");
             let fvcore = want["fvcore_flops"].as_u64();
             let same_padding = name == "zoo" && row.path == "3";
             if fvcore_counts(row.class) && !same_padding {
