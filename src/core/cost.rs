@@ -103,6 +103,10 @@ pub fn product(factors: &[u64]) -> Result<u64, String> {
         .ok_or_else(|| "counts overflow 64 bits: sizes are too large".to_string())
 }
 
+fn checked_sum(a: u64, b: u64) -> Result<u64, String> {
+    a.checked_add(b).ok_or_else(|| "counts overflow 64 bits: sizes are too large".to_string())
+}
+
 impl LeafCost {
     /// A cost with no work and the given output: views and no-ops fill in from here.
     fn passthrough(output: Shape, rf: Rf, kind: OpKind) -> LeafCost {
@@ -300,9 +304,9 @@ fn conv(c: &Conv, input: Shape, rf: Rf) -> Result<LeafCost, String> {
             h: oh,
             w: ow,
         },
-        params: weights + bias,
+        params: checked_sum(weights, bias)?,
         buffers: 0,
-        weight_reads: weights + bias,
+        weight_reads: checked_sum(weights, bias)?,
         macs: product(&[out_numel, per_out])?,
         bias_ops: if c.bias { out_numel } else { 0 },
         elementwise_ops: 0,
@@ -380,9 +384,9 @@ fn conv_transpose(c: &ConvTranspose, input: Shape, rf: Rf) -> Result<LeafCost, S
             h: oh,
             w: ow,
         },
-        params: weights + bias,
+        params: checked_sum(weights, bias)?,
         buffers: 0,
-        weight_reads: weights + bias,
+        weight_reads: checked_sum(weights, bias)?,
         // fvcore's transposed-convolution count: every input pixel scatters the whole kernel.
         macs: product(&[weights, h, w])?,
         bias_ops: if c.bias { out_numel } else { 0 },
@@ -568,9 +572,9 @@ fn linear(out: u64, bias: bool, input: Shape, image: Image) -> Result<LeafCost, 
     let b = if bias { out } else { 0 };
     Ok(LeafCost {
         output: Shape::Flat { f: out },
-        params: weights + b,
+        params: checked_sum(weights, b)?,
         buffers: 0,
-        weight_reads: weights + b,
+        weight_reads: checked_sum(weights, b)?,
         macs: weights,
         bias_ops: b,
         elementwise_ops: 0,
