@@ -99,3 +99,48 @@ fn enormous_repeat_trees_stop_with_a_flag() {
     let a = support::spec("v1/3x8x8/1000*seq(1000*seq(1000*seq(1000*seq())))");
     assert!(a.truncated);
 }
+
+mod extremes {
+    //! Random layers with sizes anywhere up to the limits: in this debug build every integer overflow would
+    //! panic, so passing means every count is either exact or refused with a diagnostic.
+
+    use convscope::core::analysis::{analyse, Counting, Options};
+    use convscope::core::format;
+    use convscope::core::limits::{MAX_BATCH, MAX_CHANNELS, MAX_KERNEL, MAX_SPATIAL};
+    use proptest::prelude::*;
+
+    fn layer() -> impl Strategy<Value = String> {
+        let k = 1..=MAX_KERNEL;
+        prop_oneof![
+            (1..=MAX_CHANNELS, k.clone(), k.clone(), 0..=MAX_KERNEL, k.clone(), any::<bool>()).prop_map(
+                |(c, kk, s, p, d, dw)| format!("conv({c},{kk},s{s},p{p},d{d}{})", if dw { ",dw" } else { "" })
+            ),
+            (1..=MAX_CHANNELS, k.clone(), k.clone(), 0..=MAX_KERNEL).prop_map(|(c, kk, s, p)| format!("convt({c},{kk},s{s},p{p})")),
+            (k.clone(), k.clone()).prop_map(|(kk, s)| format!("maxpool({kk},s{s},ceil)")),
+            (1..=MAX_SPATIAL).prop_map(|n| format!("adaptiveavg({n})")),
+            (1u64..=64).prop_map(|n| format!("upsample({n},bilinear)")),
+            (1..=MAX_CHANNELS).prop_map(|n| format!("linear({n})")),
+            Just("flatten".to_string()),
+            Just("bn".to_string()),
+            Just("concatpool".to_string()),
+            (1..=MAX_CHANNELS).prop_map(|n| format!("se({n})")),
+            (1..=MAX_CHANNELS, 1u64..=64).prop_map(|(c, s)| format!("bottleneck({c},s{s},e64,g1)")),
+            (1..=MAX_CHANNELS).prop_map(|c| format!("res(conv({c},3,p1);conv({c},1))")),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+        #[test]
+        fn huge_sizes_never_overflow(
+            c in 1..=MAX_CHANNELS, h in 1..=MAX_SPATIAL, w in 1..=MAX_SPATIAL,
+            layers in proptest::collection::vec(layer(), 1..6),
+            batch in 1..=MAX_BATCH,
+        ) {
+            let spec = format!("v1/{c}x{h}x{w}/{}", layers.join("/"));
+            let arch = format::parse(&spec).map_err(|e| TestCaseError::fail(format!("{spec}: {e}")))?;
+            let a = analyse(&arch, &Options { batch, counting: Counting::ALL, ..Options::default() });
+            prop_assert!(a.rows.iter().all(|r| r.stats.is_some() != r.diagnostic.is_some()));
+        }
+    }
+}
