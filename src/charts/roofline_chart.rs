@@ -1,9 +1,9 @@
 //! Roofline: the device's compute roof and bandwidth slope for the chosen dtype, one point per layer at its
 //! arithmetic intensity and attainable FLOP/s (Williams, Waterman & Patterson, CACM 2009), memory-bound side shaded.
 //!
-//! Intensity here is *work* FLOPs (everything the time estimate counts, normalisation and activations included)
-//! per read-once byte, so a batch norm sits where its time comes from even when MACs do not count it. With every
-//! op counted (`--count all`) it equals the analysis' own `intensity` column.
+//! Intensity is *work* FLOPs (everything the time estimate counts, normalisation and activations included) per
+//! read-once byte, as the analysis' `intensity` column, so a batch norm sits where its time comes from even when
+//! the MAC count leaves it out.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
