@@ -137,9 +137,10 @@ pub fn draw<DB: DrawingBackend>(
             .map(|seg| PathElement::new(seg, pal.reference.stroke_width(1))),
     )?;
     let muted = |h, v| anchored(frame.font, pal.muted, h, v);
+    // At the ridge, above the slope's end: the points crowd the flat roof to its right.
     chart.draw_series(std::iter::once(Text::new(
         format!("peak {} ", si_unit(peak, "FLOP/s")),
-        (x1, peak),
+        (ridge, peak),
         muted(HPos::Right, VPos::Bottom),
     )))?;
     chart.draw_series(std::iter::once(Text::new(

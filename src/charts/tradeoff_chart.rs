@@ -125,7 +125,7 @@ pub fn draw<DB: DrawingBackend>(
         &frame,
         &pal,
         title,
-        &finding(&stages, options.metric),
+        &finding(&stages, options.metric, frame.compact),
         &[],
     )?;
     let (w, h) = body.dim_in_pixel();
@@ -402,7 +402,7 @@ fn panel_of<DB: DrawingBackend, X: Ranged, Y: Ranged>(
 }
 
 /// How compute changes from the first stage to the last, as built and in the variants.
-fn finding(stages: &[StageBars], metric: Metric) -> String {
+fn finding(stages: &[StageBars], metric: Metric, compact: bool) -> String {
     let maps: Vec<&StageBars> = stages
         .iter()
         .filter(|s| s.label.contains('×') && s.label != "1×1" && s.built > 0.0)
@@ -419,19 +419,27 @@ fn finding(stages: &[StageBars], metric: Metric) -> String {
         (Some(a), Some(b)) if a > 0.0 => format!("{:.2}×", b / a),
         _ => "–".into(),
     };
-    let mut text = format!(
-        "{} of the {} stage relative to the {} stage: as built {}",
-        metric.label(),
-        last.label,
-        first.label,
-        ratio(Some(first.built), Some(last.built))
-    );
+    let built = ratio(Some(first.built), Some(last.built));
+    let mut text = if compact {
+        format!("{} vs {}: built {built}", last.label, first.label)
+    } else {
+        format!(
+            "{} of the {} stage relative to the {} stage: as built {built}",
+            metric.label(),
+            last.label,
+            first.label,
+        )
+    };
     if first.keep.is_some() {
-        text.push_str(&format!(
-            ", channels kept {}, doubled {}",
+        let (keep, double) = (
             ratio(first.keep, last.keep),
-            ratio(first.double, last.double)
-        ));
+            ratio(first.double, last.double),
+        );
+        text.push_str(&if compact {
+            format!(", kept {keep}, doubled {double}")
+        } else {
+            format!(", channels kept {keep}, doubled {double}")
+        });
     }
     text
 }
