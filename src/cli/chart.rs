@@ -56,9 +56,10 @@ fn parse(argv: &[String]) -> Result<ChartArgs, String> {
             "--out" | "-o" => a.out = value()?,
             "--metric" => {
                 let v = value()?;
-                a.all.compute.metric = Metric::from_key(&v).ok_or_else(|| {
+                a.all.tradeoff.metric = Metric::from_key(&v).ok_or_else(|| {
                     format!("--metric: `{v}` is not one of macs, flops, time, traffic, params, activations")
                 })?;
+                a.all.compute.metric = a.all.tradeoff.metric;
             }
             "--by" => {
                 let v = value()?;
