@@ -28,25 +28,46 @@ fn measure(label: &str, mut f: impl FnMut()) {
     }
     means.sort_by(f64::total_cmp);
     let median = means[means.len() / 2];
-    println!("{label:<40} median {:>9.2} µs   best {:>9.2} µs   ({} batches of {per_batch})", median * 1e6, means[0] * 1e6, means.len());
+    println!(
+        "{label:<40} median {:>9.2} µs   best {:>9.2} µs   ({} batches of {per_batch})",
+        median * 1e6,
+        means[0] * 1e6,
+        means.len()
+    );
 }
 
 fn main() {
-    for key in ["resnet50", "resnet152", "efficientnet_b0", "fastai_resnet18"] {
-        let Some(p) = presets::find(key) else { continue };
+    for key in [
+        "resnet50",
+        "resnet152",
+        "efficientnet_b0",
+        "fastai_resnet18",
+    ] {
+        let Some(p) = presets::find(key) else {
+            continue;
+        };
         let Ok(arch) = p.architecture() else { continue };
-        let options = Options { batch: p.batch, ..Options::default() };
+        let options = Options {
+            batch: p.batch,
+            ..Options::default()
+        };
         let rows = analyse(&arch, &options).rows.len();
         measure(&format!("analyse {key} ({rows} rows)"), || {
             black_box(analyse(black_box(&arch), black_box(&options)));
         });
-        let all = Options { counting: Counting::ALL, ..options.clone() };
+        let all = Options {
+            counting: Counting::ALL,
+            ..options.clone()
+        };
         measure(&format!("analyse {key}, all counts"), || {
             black_box(analyse(black_box(&arch), black_box(&all)));
         });
-        measure(&format!("parse + print {key} ({} chars)", p.spec.len()), || {
-            let a = format::parse(black_box(&p.spec));
-            black_box(a.map(|a| format::print(&a)).ok());
-        });
+        measure(
+            &format!("parse + print {key} ({} chars)", p.spec.len()),
+            || {
+                let a = format::parse(black_box(&p.spec));
+                black_box(a.map(|a| format::print(&a)).ok());
+            },
+        );
     }
 }

@@ -30,3 +30,6 @@ mod seed_thread;
 // Per-layer numbers of real torchinfo/fvcore runs, and measured receptive fields.
 #[path = "native/torch_reference.rs"]
 mod torch_reference;
+// Charts drawn to SVG: what is drawn matches the analysis; hit tests find every mark.
+#[path = "native/charts.rs"]
+mod charts;
