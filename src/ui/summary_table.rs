@@ -52,14 +52,13 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
             }
         });
     }
-    let on_select = {
-        let app = app.clone();
-        Callback::from(move |path: String| {
-            if let Some(app) = &app {
-                app.dispatch(UiAction::Select(Some(path)));
-            }
-        })
-    };
+    // A stable callback: rows whose numbers did not change then skip rendering.
+    let dispatcher = app.as_ref().map(|a| a.dispatcher());
+    let on_select = use_callback(dispatcher, |path: String, d| {
+        if let Some(d) = d {
+            d.dispatch(UiAction::Select(Some(path)));
+        }
+    });
     let a = &p.analysis;
     let t = &a.totals;
     let batch = a.options.batch;

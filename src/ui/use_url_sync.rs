@@ -1,11 +1,59 @@
-//! Keeps the URL and the app state in step: writes the fragment after every recorded change and reopens it on
-//! Back/Forward or when the address is edited by hand.
+//! Keeps the URL and the app state in step: writes the fragment shortly after every recorded change and reopens it
+//! on Back/Forward or when the address is edited by hand.
+//!
+//! `history.pushState` costs tens of milliseconds in Chromium (a round trip to the browser process), so writes are
+//! taken off the input → repaint path: they run [`WRITE_DELAY_MS`] after the last change, and a burst of changes
+//! (a slider drag, keys held down) becomes one history entry, a push if any change in it asked for one.
+
+use std::cell::RefCell;
 
 use gloo::events::EventListener;
+use gloo::timers::callback::Timeout;
 use yew::prelude::*;
 
-use crate::ui::state::{AppHandle, UiAction};
+use crate::ui::state::{AppHandle, AppState, HistoryMode, UiAction};
 use crate::ui::url;
+
+/// How long after the last change the URL is written.
+pub const WRITE_DELAY_MS: u32 = 120;
+
+thread_local! {
+    /// The scheduled write and whether it must push a new entry.
+    static PENDING: RefCell<Option<(Timeout, bool)>> = const { RefCell::new(None) };
+}
+
+fn schedule(app: &AppState) {
+    if app.history == HistoryMode::Keep {
+        return;
+    }
+    let mut latest = app.clone();
+    PENDING.with(|p| {
+        let mut p = p.borrow_mut();
+        let push = app.history == HistoryMode::Push || p.as_ref().is_some_and(|(_, push)| *push);
+        if let Some((t, _)) = p.take() {
+            t.cancel();
+        }
+        latest.history = if push {
+            HistoryMode::Push
+        } else {
+            HistoryMode::Replace
+        };
+        let timeout = Timeout::new(WRITE_DELAY_MS, move || {
+            PENDING.with(|p| p.borrow_mut().take());
+            url::write(&latest);
+        });
+        *p = Some((timeout, push));
+    });
+}
+
+/// Drops a scheduled write (the URL changed under us).
+fn cancel() {
+    PENDING.with(|p| {
+        if let Some((t, _)) = p.borrow_mut().take() {
+            t.cancel();
+        }
+    });
+}
 
 /// Installs the URL synchronisation for the app state `app`.
 #[hook]
@@ -13,18 +61,14 @@ pub fn use_url_sync(app: AppHandle) {
     let revision = app.revision;
     {
         let app = app.clone();
-        use_effect_with(revision, move |_| {
-            url::write(&app);
-        });
+        use_effect_with(revision, move |_| schedule(&app));
     }
     use_effect_with((), move |_| {
         let reopen = {
             let app = app.clone();
             move |_: &web_sys::Event| {
                 let hash = url::read_hash();
-                if hash.trim_start_matches('#') == url::encode(&app) {
-                    return;
-                }
+                cancel();
                 let (doc, selected, notice) = url::open(&hash);
                 app.dispatch(UiAction::FromUrl {
                     doc,

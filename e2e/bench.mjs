@@ -1,0 +1,53 @@
+// Speed benchmark (not a pass/fail test): opens resnet50 and resnet152, moves a channel slider 100 times with the
+// keyboard and prints p50/p95 of the `convscope:update` measures (input event → table repainted).
+// Usage: node e2e/bench.mjs   (needs a release build in dist/ and the CLI: cargo run -- link <preset>)
+import { execFileSync } from "node:child_process";
+import { serve } from "./serve.mjs";
+import { launch } from "./browser.mjs";
+
+const STEPS = Number(process.env.STEPS ?? 100);
+
+function link(preset) {
+  return execFileSync("cargo", ["run", "-q", "--", "link", preset], { encoding: "utf8" }).trim();
+}
+
+function quantile(sorted, q) {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i];
+}
+
+/** Selects `path`, focuses the first slider of its editor and presses arrow keys; returns the measured durations. */
+async function run(page, url, path) {
+  await page.goto(`${url}${link(path.preset)}&sel=${path.sel}`);
+  await page.waitForSelector(".node-editor input[type=range]");
+  await page.evaluate(() => performance.clearMeasures("convscope:update"));
+  const slider = page.locator(".node-editor input[type=range]").first();
+  await slider.focus();
+  for (let i = 0; i < STEPS; i++) {
+    // Up and down around the current value, so the network stays comparable.
+    await page.keyboard.press(i % 20 < 10 ? "ArrowRight" : "ArrowLeft");
+  }
+  await page.waitForTimeout(100);
+  return page.evaluate(() => performance.getEntriesByName("convscope:update").map((e) => e.duration));
+}
+
+const cases = [
+  { preset: "resnet50", sel: "conv1", what: "conv1 out channels" },
+  { preset: "resnet152", sel: "conv1", what: "conv1 out channels" },
+  { preset: "resnet50", sel: "layer3.1", what: "layer3 repeated bottleneck planes" },
+  { preset: "resnet152", sel: "layer3.1", what: "layer3 repeated bottleneck planes" },
+];
+
+const server = await serve();
+const browser = await launch();
+const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+console.log(`convscope:update over ${STEPS} slider steps (ms)`);
+for (const c of cases) {
+  const d = (await run(page, server.url, c)).sort((a, b) => a - b);
+  const fmt = (v) => v.toFixed(1).padStart(6);
+  console.log(
+    `${c.preset.padEnd(10)} ${c.what.padEnd(36)} n=${String(d.length).padStart(3)}  p50 ${fmt(quantile(d, 0.5))}  p95 ${fmt(quantile(d, 0.95))}  max ${fmt(d.at(-1) ?? NaN)}`,
+  );
+}
+await browser.close();
+await server.close();
