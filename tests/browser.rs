@@ -1,0 +1,172 @@
+//! Browser tests (wasm-bindgen-test in headless Chromium): mount the real App, fire real events, read the DOM and
+//! the URL. Run with `cargo test --target wasm32-unknown-unknown --test browser` (see .cargo/config.toml).
+#![cfg(target_arch = "wasm32")]
+
+use convscope::core::{fragment, presets};
+use convscope::ui::{url, App};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::{Element, Event, EventInit, HtmlInputElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> web_sys::Document {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .expect("a document")
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = web_sys::window()
+            .expect("window")
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Sets the URL fragment without firing events, as if the page had been opened with it.
+fn set_hash(hash: &str) {
+    let history = web_sys::window().expect("window").history().expect("history");
+    history
+        .replace_state_with_url(&JsValue::NULL, "", Some(&format!("#{hash}")))
+        .expect("replaceState");
+}
+
+/// Mounts a fresh App in its own element and waits for the first render.
+async fn mount(hash: &str) -> (yew::AppHandle<App>, Element) {
+    set_hash(hash);
+    let root = document().create_element("div").expect("div");
+    document().body().expect("body").append_child(&root).expect("append");
+    let handle = yew::Renderer::<App>::with_root(root.clone()).render();
+    sleep(50).await;
+    (handle, root)
+}
+
+async fn unmount(handle: yew::AppHandle<App>, root: Element) {
+    // Let pending URL writes of this app run before the next test starts.
+    sleep(200).await;
+    handle.destroy();
+    root.remove();
+}
+
+fn find(root: &Element, selector: &str) -> Element {
+    root.query_selector(selector)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("no element matches {selector}"))
+}
+
+fn data(root: &Element, attr: &str) -> String {
+    find(root, ".totals").get_attribute(attr).unwrap_or_default()
+}
+
+fn bubbling(kind: &str) -> Event {
+    let init = EventInit::new();
+    init.set_bubbles(true);
+    Event::new_with_event_init_dict(kind, &init).expect("event")
+}
+
+fn link(preset: &str) -> String {
+    let p = presets::find(preset).expect("preset");
+    let mut state = fragment::State::new(p.architecture().expect("parses"));
+    state.batch = p.batch;
+    fragment::encode(&state)
+}
+
+#[wasm_bindgen_test]
+async fn a_slider_changes_the_table_and_the_fragment() {
+    let (handle, root) = mount(&format!("{}&sel=0.0", link("simple_cnn"))).await;
+    let macs_before = data(&root, "data-macs");
+    let row_before = find(&root, "tr.row").text_content().unwrap_or_default();
+    assert!(row_before.contains("Conv2d"), "{row_before}");
+    let hash_before = url::read_hash();
+
+    // The selected conv's first slider is its out channels; move it to another ladder position.
+    let slider: HtmlInputElement = find(&root, ".node-editor input[type=range]")
+        .dyn_into()
+        .expect("a range input");
+    let index: u32 = slider.value().parse().expect("index");
+    slider.set_value(&(index + 10).to_string());
+    slider.dispatch_event(&bubbling("input")).expect("input");
+    slider.dispatch_event(&bubbling("change")).expect("change");
+    sleep(400).await;
+
+    assert_ne!(data(&root, "data-macs"), macs_before);
+    assert_ne!(find(&root, "tr.row").text_content().unwrap_or_default(), row_before);
+    let hash_after = url::read_hash();
+    assert_ne!(hash_after, hash_before);
+    assert!(hash_after.contains("conv(14,3,s2,p1)"), "{hash_after}");
+    let performance = web_sys::window().and_then(|w| w.performance()).expect("performance");
+    assert!(performance.get_entries_by_name("convscope:update").length() > 0);
+    unmount(handle, root).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_truncated_link_shows_a_message_and_opens_the_valid_prefix() {
+    let full = link("resnet18");
+    let (handle, root) = mount(&full[..full.len() / 2]).await;
+    let notice = find(&root, ".notice.error").text_content().unwrap_or_default();
+    assert!(notice.contains("could not be read"), "{notice}");
+    assert!(root.query_selector_all("tr.row").expect("rows").length() > 4);
+    unmount(handle, root).await;
+}
+
+#[wasm_bindgen_test]
+async fn an_oversized_or_empty_link_opens_the_default_with_a_message() {
+    let huge = format!("arch=v1/3x8x8/{}", "relu/".repeat(30_000));
+    let (handle, root) = mount(&huge).await;
+    let notice = find(&root, ".notice.error").text_content().unwrap_or_default();
+    assert!(notice.contains("refused"), "{notice}");
+    assert!(data(&root, "data-params").parse::<u64>().unwrap_or(0) > 1_000_000);
+    unmount(handle, root).await;
+
+    let (handle, root) = mount("batch=4&dtype=fp16").await;
+    let notice = find(&root, ".notice.error").text_content().unwrap_or_default();
+    assert!(notice.contains("no architecture"), "{notice}");
+    unmount(handle, root).await;
+}
+
+#[wasm_bindgen_test]
+async fn an_impossible_layer_shows_its_message_and_the_rest_computes() {
+    // A 7×7 kernel without padding on a 4×4 map cannot run; the conv before it still computes.
+    let (handle, root) = mount("arch=v1/3x8x8/conv(8,3,s2,p1)/relu/conv(16,7)/relu").await;
+    let bad = find(&root, "tr.row.bad").text_content().unwrap_or_default();
+    assert!(bad.contains("Conv2d"), "{bad}");
+    assert_eq!(root.query_selector_all("tr.row.skipped").expect("rows").length(), 1);
+    assert!(data(&root, "data-macs").parse::<u64>().unwrap_or(0) > 0);
+    assert_eq!(data(&root, "data-diagnostics"), "2");
+    unmount(handle, root).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_text_view_keeps_the_last_valid_network_on_a_parse_error() {
+    let (handle, root) = mount(&link("simple_cnn")).await;
+    let params = data(&root, "data-params");
+    let area: web_sys::HtmlTextAreaElement = find(&root, "#spec").dyn_into().expect("textarea");
+    area.set_value("v1/1x28x28/conv(4,3,s2,p1)/reluu");
+    area.dispatch_event(&bubbling("input")).expect("input");
+    sleep(50).await;
+    let error = find(&root, "#spec-error").text_content().unwrap_or_default();
+    assert!(error.contains("at character"), "{error}");
+    assert_eq!(data(&root, "data-params"), params);
+
+    area.set_value("v1/1x28x28/conv(4,3,s2,p1)/relu");
+    area.dispatch_event(&bubbling("input")).expect("input");
+    sleep(50).await;
+    assert!(root.query_selector("#spec-error").ok().flatten().is_none());
+    assert_eq!(data(&root, "data-params"), "40");
+    unmount(handle, root).await;
+}
+
+#[wasm_bindgen_test]
+fn opening_fragments() {
+    let (state, _, notice) = url::open("");
+    assert_eq!(state, url::default_state());
+    assert!(notice.is_none());
+    let (state, sel, notice) = url::open(&format!("#{}&sel=layer1.0&dtype=fp99", link("resnet18")));
+    assert_eq!(sel.as_deref(), Some("layer1.0"));
+    assert!(notice.is_some_and(|n| !n.error && n.text.contains("fp99")));
+    assert_eq!(state.arch, presets::find("resnet18").and_then(|p| p.architecture().ok()).expect("arch"));
+}
