@@ -254,8 +254,8 @@ pub fn node_editor(p: &NodeEditorProps) -> Html {
             <div class="toolbar">
                 { c.button("↑", "Move up", Action::Move { at: p.at.clone(), up: true }, item == 0) }
                 { c.button("↓", "Move down", Action::Move { at: p.at.clone(), up: false }, item + 1 >= p.siblings) }
-                { c.button("⧉", "Duplicate", Action::Duplicate(p.at.clone()), false) }
-                { c.button("✕", "Delete", Action::Delete(p.at.clone()), false) }
+                { c.button("Duplicate", "Duplicate", Action::Duplicate(p.at.clone()), false) }
+                { c.button("Delete", "Delete", Action::Delete(p.at.clone()), false) }
                 <InsertMenu at={p.at.sibling(item + 1)} label="+ Insert after…" />
             </div>
             { knobs }

@@ -1,0 +1,200 @@
+// End-to-end tests of the release build (dist/) in Debian's Chromium: every preset's link against the CLI's JSON,
+// a slider drag, reload, Back, copying, keyboard use, sub-path hosting, no console errors; screenshots go to
+// test-artifacts/. Run: node --test e2e/   (after `trunk build --release`).
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { serve, SUB_PATH } from "./serve.mjs";
+import { launch } from "./browser.mjs";
+
+const ARTIFACTS = new URL("../test-artifacts/", import.meta.url).pathname;
+const cli = (...args) => execFileSync("cargo", ["run", "-q", "--", ...args], { encoding: "utf8" });
+const PRESETS = cli("presets").trim().split("\n").map((l) => l.split(/\s+/)[0]);
+
+let server, browser, context;
+const problems = [];
+
+async function open(hash, path = "") {
+  const page = await context.newPage();
+  page.on("console", (m) => m.type() === "error" && problems.push(`${hash.slice(0, 40)}: ${m.text()}`));
+  page.on("pageerror", (e) => problems.push(`${hash.slice(0, 40)}: ${e}`));
+  await page.goto(`${server.url.slice(0, -1)}/${path}${hash}`);
+  await page.waitForSelector(".totals");
+  return page;
+}
+
+const totals = (page) =>
+  page.$eval(".totals", (e) => ({
+    params: Number(e.dataset.params),
+    trainable: Number(e.dataset.trainable),
+    macs: Number(e.dataset.macs),
+    flops: Number(e.dataset.flops),
+    activation_bytes: Number(e.dataset.activationBytes),
+    time_s: Number(e.dataset.timeS),
+    diagnostics: Number(e.dataset.diagnostics),
+  }));
+
+/** Waits until the URL fragment differs from `old` (writes are debounced). */
+const hashChange = (page, old) => page.waitForFunction((o) => location.hash !== o, old);
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  server = await serve();
+  browser = await launch();
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url.slice(0, -1) });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe("every preset's link shows the CLI's totals", () => {
+  for (const preset of PRESETS) {
+    test(preset, async () => {
+      const link = cli("link", preset).trim();
+      const want = JSON.parse(cli("summary", preset, "--format", "json"));
+      const page = await open(link);
+      const got = await totals(page);
+      assert.equal(got.params, want.totals.params);
+      assert.equal(got.trainable, want.totals.trainable_params);
+      assert.equal(got.macs, want.totals.macs);
+      assert.equal(got.flops, want.totals.flops);
+      assert.equal(got.activation_bytes, want.totals.activation_bytes);
+      assert.ok(Math.abs(got.time_s - want.totals.time_s) <= 1e-9 * want.totals.time_s, `${got.time_s} vs ${want.totals.time_s}`);
+      assert.equal(got.diagnostics, 0);
+      const rows = await page.$$eval("tr.row", (r) => r.length);
+      assert.equal(rows, want.layers.length);
+      await page.close();
+    });
+  }
+});
+
+describe("editing, history and sharing", () => {
+  test("drag a slider, reload keeps the state, Back restores", async () => {
+    const page = await open(cli("link", "resnet18").trim());
+    const start = await totals(page);
+    const startHash = await page.evaluate(() => location.hash);
+    const startLength = await page.evaluate(() => history.length);
+    await page.click('tr.row[data-path="conv1"]');
+    const slider = page.locator(".node-editor input[type=range]").first();
+    const box = await slider.boundingBox();
+    await page.mouse.move(box.x + box.width * 0.25, box.y + box.height / 2);
+    await page.mouse.down();
+    for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + box.width * (0.25 + i * 0.03), box.y + box.height / 2);
+    await page.mouse.up();
+    const dragged = await totals(page);
+    assert.notEqual(dragged.macs, start.macs);
+    await hashChange(page, startHash);
+    await page.waitForTimeout(300);
+    const draggedHash = await page.evaluate(() => location.hash);
+    assert.match(draggedHash, /conv1:conv\(\d+,7,s2,p3,nobias\)/);
+    // One drag, one history entry (the selection click only replaces the entry).
+    assert.equal(await page.evaluate(() => history.length), startLength + 1);
+
+    await page.reload();
+    await page.waitForSelector(".totals");
+    assert.deepEqual(await totals(page), dragged);
+
+    await page.goBack();
+    await page.waitForFunction((m) => document.querySelector(".totals").dataset.macs === String(m), start.macs);
+    assert.deepEqual(await totals(page), start);
+    await page.goForward();
+    await page.waitForFunction((m) => document.querySelector(".totals").dataset.macs === String(m), dragged.macs);
+    await page.close();
+  });
+
+  test("structural edits push history entries", async () => {
+    const page = await open(cli("link", "simple_cnn").trim());
+    const start = await totals(page);
+    const startHash = await page.evaluate(() => location.hash);
+    await page.click('tr.row[data-path="0.0"]');
+    await page.click('.node-editor button[aria-label="Duplicate"]');
+    const dup = await totals(page);
+    assert.ok(dup.params > start.params);
+    await hashChange(page, startHash);
+    await page.goBack();
+    await page.waitForFunction((p) => document.querySelector(".totals").dataset.params === String(p), start.params);
+    await page.close();
+  });
+
+  test("Copy as Markdown has every row; Copy link is the page's address", async () => {
+    const page = await open(cli("link", "vgg16").trim());
+    const rows = await page.$$eval("tr.row", (r) => r.map((x) => x.dataset.path));
+    await page.click("#copy-markdown");
+    await page.waitForFunction(() => document.querySelector(".copy-status").textContent.includes("copied"));
+    const md = await page.evaluate(() => navigator.clipboard.readText());
+    const tableLines = md.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| #"));
+    assert.equal(tableLines.length, rows.length);
+    for (const path of rows) assert.ok(md.includes(`| ${path} |`), path);
+    await page.click("#copy-link");
+    await page.waitForFunction(() => document.querySelector(".copy-status").textContent.startsWith("link"));
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), page.url());
+    await page.close();
+  });
+
+  test("keyboard: a slider moves with the arrow keys, a row selects with Enter", async () => {
+    const page = await open(cli("link", "resnet18").trim());
+    const start = await totals(page);
+    await page.focus("#in-hw");
+    await page.keyboard.press("ArrowLeft");
+    await page.waitForFunction((m) => document.querySelector(".totals").dataset.macs !== String(m), start.macs);
+    assert.equal(await page.inputValue("#in-hw-n"), "216");
+    await page.focus('tr.row[data-path="layer2.0.conv1"]');
+    await page.keyboard.press("Enter");
+    await page.waitForSelector('tr.row.selected[data-path="layer2.0.conv1"]');
+    assert.ok(await page.$(".node.selected .node-editor"));
+    await page.close();
+  });
+
+  test("an impossible layer shows its message; the rest still computes", async () => {
+    const page = await open("#arch=v1/3x32x32/conv(16,3,p1)/maxpool(2)/conv(32,40)/relu/flatten/linear(10)");
+    const bad = await page.textContent("tr.row.bad");
+    assert.match(bad, /Conv2d/);
+    assert.ok((await totals(page)).macs > 0);
+    await page.close();
+  });
+
+  test("a mangled link shows a message and opens the nearest valid network", async () => {
+    const link = cli("link", "resnet50").trim();
+    const page = await open(link.slice(0, Math.floor(link.length * 0.6)));
+    assert.match(await page.textContent(".notice.error"), /could not be read/);
+    assert.ok((await page.$$("tr.row")).length > 4);
+    const garbage = await open("#arch=%%%((((");
+    assert.match(await garbage.textContent(".notice.error"), /could not be read/);
+    assert.ok((await totals(garbage)).params > 0);
+    await page.close();
+    await garbage.close();
+  });
+
+  test("the build works under a sub-path", async () => {
+    const page = await open(cli("link", "alexnet").trim(), SUB_PATH.slice(1));
+    assert.ok((await totals(page)).params > 60_000_000);
+    await page.close();
+  });
+});
+
+describe("screenshots", () => {
+  for (const [name, width, height, scheme] of [
+    ["desktop", 1280, 800, "light"],
+    ["phone", 390, 844, "light"],
+    ["desktop-dark", 1280, 800, "dark"],
+  ]) {
+    test(name, async () => {
+      const page = await open(`${cli("link", "mobilenet_v2").trim()}&sel=features.2`);
+      await page.setViewportSize({ width, height });
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.waitForTimeout(200);
+      await page.screenshot({ path: `${ARTIFACTS}${name}.png` });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `page is ${overflow}px wider than the viewport`);
+      await page.close();
+    });
+  }
+});
+
+test("no console errors or uncaught exceptions", () => {
+  assert.deepEqual(problems, []);
+});
