@@ -1,5 +1,7 @@
 // Speed benchmark (not a pass/fail test): opens resnet50 and resnet152, moves a channel slider 100 times with the
-// keyboard and prints p50/p95 of the `convscope:update` measures (input event → table repainted).
+// keyboard and prints p50/p95 of the `convscope:update` measures (input event → the app's DOM updated). It then
+// moves the slider 100 more times from inside the page and times input → next frame painted (requestAnimationFrame
+// then a task), which adds the browser's own style, layout and paint work.
 // Usage: node e2e/bench.mjs   (needs a release build in dist/ and the CLI: cargo run -- link <preset>)
 import { execFileSync } from "node:child_process";
 import { serve } from "./serve.mjs";
@@ -28,7 +30,21 @@ async function run(page, url, path) {
     await page.keyboard.press(i % 20 < 10 ? "ArrowRight" : "ArrowLeft");
   }
   await page.waitForTimeout(100);
-  return page.evaluate(() => performance.getEntriesByName("convscope:update").map((e) => e.duration));
+  const update = await page.evaluate(() => performance.getEntriesByName("convscope:update").map((e) => e.duration));
+  const frame = await page.evaluate(async (steps) => {
+    const el = document.querySelector(".node-editor input[type=range]");
+    const start = Number(el.value);
+    const out = [];
+    for (let i = 0; i < steps; i++) {
+      const t0 = performance.now();
+      el.value = String(start + (i % 20 < 10 ? (i % 10) + 1 : 9 - (i % 10)));
+      el.dispatchEvent(new Event("input", { bubbles: true }));
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      out.push(performance.now() - t0);
+    }
+    return out;
+  }, STEPS);
+  return { update, frame };
 }
 
 const cases = [
@@ -43,10 +59,14 @@ const browser = await launch();
 const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 console.log(`convscope:update over ${STEPS} slider steps (ms)`);
 for (const c of cases) {
-  const d = (await run(page, server.url, c)).sort((a, b) => a - b);
+  const { update, frame } = await run(page, server.url, c);
   const fmt = (v) => v.toFixed(1).padStart(6);
+  const stats = (d) => {
+    d.sort((a, b) => a - b);
+    return `p50 ${fmt(quantile(d, 0.5))} p95 ${fmt(quantile(d, 0.95))}`;
+  };
   console.log(
-    `${c.preset.padEnd(10)} ${c.what.padEnd(36)} n=${String(d.length).padStart(3)}  p50 ${fmt(quantile(d, 0.5))}  p95 ${fmt(quantile(d, 0.95))}  max ${fmt(d.at(-1) ?? NaN)}`,
+    `${c.preset.padEnd(10)} ${c.what.padEnd(34)} n=${String(update.length).padStart(3)}  convscope:update ${stats(update)}   input→painted frame ${stats(frame)}`,
   );
 }
 await browser.close();

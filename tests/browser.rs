@@ -28,7 +28,10 @@ async fn sleep(ms: i32) {
 
 /// Sets the URL fragment without firing events, as if the page had been opened with it.
 fn set_hash(hash: &str) {
-    let history = web_sys::window().expect("window").history().expect("history");
+    let history = web_sys::window()
+        .expect("window")
+        .history()
+        .expect("history");
     history
         .replace_state_with_url(&JsValue::NULL, "", Some(&format!("#{hash}")))
         .expect("replaceState");
@@ -38,7 +41,11 @@ fn set_hash(hash: &str) {
 async fn mount(hash: &str) -> (yew::AppHandle<App>, Element) {
     set_hash(hash);
     let root = document().create_element("div").expect("div");
-    document().body().expect("body").append_child(&root).expect("append");
+    document()
+        .body()
+        .expect("body")
+        .append_child(&root)
+        .expect("append");
     let handle = yew::Renderer::<App>::with_root(root.clone()).render();
     sleep(50).await;
     (handle, root)
@@ -59,7 +66,9 @@ fn find(root: &Element, selector: &str) -> Element {
 }
 
 fn data(root: &Element, attr: &str) -> String {
-    find(root, ".totals").get_attribute(attr).unwrap_or_default()
+    find(root, ".totals")
+        .get_attribute(attr)
+        .unwrap_or_default()
 }
 
 fn bubbling(kind: &str) -> Event {
@@ -94,11 +103,16 @@ async fn a_slider_changes_the_table_and_the_fragment() {
     sleep(400).await;
 
     assert_ne!(data(&root, "data-macs"), macs_before);
-    assert_ne!(find(&root, "tr.row").text_content().unwrap_or_default(), row_before);
+    assert_ne!(
+        find(&root, "tr.row").text_content().unwrap_or_default(),
+        row_before
+    );
     let hash_after = url::read_hash();
     assert_ne!(hash_after, hash_before);
     assert!(hash_after.contains("conv(14,3,s2,p1)"), "{hash_after}");
-    let performance = web_sys::window().and_then(|w| w.performance()).expect("performance");
+    let performance = web_sys::window()
+        .and_then(|w| w.performance())
+        .expect("performance");
     assert!(performance.get_entries_by_name("convscope:update").length() > 0);
     unmount(handle, root).await;
 }
@@ -107,7 +121,9 @@ async fn a_slider_changes_the_table_and_the_fragment() {
 async fn a_truncated_link_shows_a_message_and_opens_the_valid_prefix() {
     let full = link("resnet18");
     let (handle, root) = mount(&full[..full.len() / 2]).await;
-    let notice = find(&root, ".notice.error").text_content().unwrap_or_default();
+    let notice = find(&root, ".notice.error")
+        .text_content()
+        .unwrap_or_default();
     assert!(notice.contains("could not be read"), "{notice}");
     assert!(root.query_selector_all("tr.row").expect("rows").length() > 4);
     unmount(handle, root).await;
@@ -117,13 +133,17 @@ async fn a_truncated_link_shows_a_message_and_opens_the_valid_prefix() {
 async fn an_oversized_or_empty_link_opens_the_default_with_a_message() {
     let huge = format!("arch=v1/3x8x8/{}", "relu/".repeat(30_000));
     let (handle, root) = mount(&huge).await;
-    let notice = find(&root, ".notice.error").text_content().unwrap_or_default();
+    let notice = find(&root, ".notice.error")
+        .text_content()
+        .unwrap_or_default();
     assert!(notice.contains("refused"), "{notice}");
     assert!(data(&root, "data-params").parse::<u64>().unwrap_or(0) > 1_000_000);
     unmount(handle, root).await;
 
     let (handle, root) = mount("batch=4&dtype=fp16").await;
-    let notice = find(&root, ".notice.error").text_content().unwrap_or_default();
+    let notice = find(&root, ".notice.error")
+        .text_content()
+        .unwrap_or_default();
     assert!(notice.contains("no architecture"), "{notice}");
     unmount(handle, root).await;
 }
@@ -134,7 +154,12 @@ async fn an_impossible_layer_shows_its_message_and_the_rest_computes() {
     let (handle, root) = mount("arch=v1/3x8x8/conv(8,3,s2,p1)/relu/conv(16,7)/relu").await;
     let bad = find(&root, "tr.row.bad").text_content().unwrap_or_default();
     assert!(bad.contains("Conv2d"), "{bad}");
-    assert_eq!(root.query_selector_all("tr.row.skipped").expect("rows").length(), 1);
+    assert_eq!(
+        root.query_selector_all("tr.row.skipped")
+            .expect("rows")
+            .length(),
+        1
+    );
     assert!(data(&root, "data-macs").parse::<u64>().unwrap_or(0) > 0);
     assert_eq!(data(&root, "data-diagnostics"), "2");
     unmount(handle, root).await;
@@ -148,7 +173,9 @@ async fn the_text_view_keeps_the_last_valid_network_on_a_parse_error() {
     area.set_value("v1/1x28x28/conv(4,3,s2,p1)/reluu");
     area.dispatch_event(&bubbling("input")).expect("input");
     sleep(50).await;
-    let error = find(&root, "#spec-error").text_content().unwrap_or_default();
+    let error = find(&root, "#spec-error")
+        .text_content()
+        .unwrap_or_default();
     assert!(error.contains("at character"), "{error}");
     assert_eq!(data(&root, "data-params"), params);
 
@@ -168,5 +195,10 @@ fn opening_fragments() {
     let (state, sel, notice) = url::open(&format!("#{}&sel=layer1.0&dtype=fp99", link("resnet18")));
     assert_eq!(sel.as_deref(), Some("layer1.0"));
     assert!(notice.is_some_and(|n| !n.error && n.text.contains("fp99")));
-    assert_eq!(state.arch, presets::find("resnet18").and_then(|p| p.architecture().ok()).expect("arch"));
+    assert_eq!(
+        state.arch,
+        presets::find("resnet18")
+            .and_then(|p| p.architecture().ok())
+            .expect("arch")
+    );
 }

@@ -228,9 +228,7 @@ impl Kind {
         let mut to = self.default_layer();
         let (out, kernel, stride, bias) = match *from {
             Layer::Conv(c) => (Some(c.out), Some(c.kernel), Some(c.stride), Some(c.bias)),
-            Layer::ConvTranspose(c) => {
-                (Some(c.out), Some(c.kernel), Some(c.stride), Some(c.bias))
-            }
+            Layer::ConvTranspose(c) => (Some(c.out), Some(c.kernel), Some(c.stride), Some(c.bias)),
             Layer::Linear { out, bias } => (Some(out), None, None, Some(bias)),
             Layer::MaxPool(p) | Layer::AvgPool(p) => (None, Some(p.kernel), Some(p.stride), None),
             _ => (None, None, None, None),
@@ -281,10 +279,8 @@ pub fn templates() -> Vec<(&'static str, Node)> {
             Node::layer(Layer::Act(Act::Relu)),
         ]))
     };
-    let mut items: Vec<(&'static str, Node)> = vec![
-        ("Conv2d 3×3", conv(3)),
-        ("Conv2d 1×1", conv(1)),
-    ];
+    let mut items: Vec<(&'static str, Node)> =
+        vec![("Conv2d 3×3", conv(3)), ("Conv2d 1×1", conv(1))];
     for kind in Kind::ALL.into_iter().skip(1) {
         items.push((kind.label(), Node::layer(kind.default_layer())));
     }
@@ -309,7 +305,10 @@ pub fn templates() -> Vec<(&'static str, Node)> {
             "Concat (two branches)",
             Node::new(Op::Concat(vec![vec![conv(1)], vec![conv(3)]])),
         ),
-        ("AdaptiveConcatPool2d", Node::new(Op::ConcatPool(Pair::square(1)))),
+        (
+            "AdaptiveConcatPool2d",
+            Node::new(Op::ConcatPool(Pair::square(1))),
+        ),
         (
             "BasicBlock",
             Node::new(Op::Block(Block::Basic {
@@ -435,11 +434,7 @@ pub fn apply(state: &mut State, action: Action) -> bool {
         Action::SetDtype(d) => state.dtype = d,
         Action::SetDevice(key) => {
             if let Some(d) = crate::core::device::Device::find(&key) {
-                state.device = if d.key == "custom" {
-                    key
-                } else {
-                    d.key
-                };
+                state.device = if d.key == "custom" { key } else { d.key };
             }
         }
         Action::SetCounting(c) => state.counting = c,
@@ -803,7 +798,11 @@ pub fn scale_width(c: u64, f: f64) -> u64 {
     let v = (c as f64 * f).clamp(1.0, MAX_CHANNELS as f64);
     if c.is_multiple_of(8) {
         let rounded = (((v + 4.0) / 8.0).floor() * 8.0).max(8.0);
-        let rounded = if rounded < 0.9 * v { rounded + 8.0 } else { rounded };
+        let rounded = if rounded < 0.9 * v {
+            rounded + 8.0
+        } else {
+            rounded
+        };
         (rounded as u64).min(MAX_CHANNELS)
     } else {
         (v.round() as u64).max(1)
@@ -871,7 +870,10 @@ fn list_paths(
 pub fn path_contains(node_path: &str, row_path: &str) -> bool {
     match row_path.strip_prefix(node_path) {
         Some(rest) => {
-            rest.is_empty() || rest.starts_with('.') || rest.starts_with(':') || node_path.is_empty()
+            rest.is_empty()
+                || rest.starts_with('.')
+                || rest.starts_with(':')
+                || node_path.is_empty()
         }
         None => false,
     }
@@ -1271,7 +1273,11 @@ mod tests {
         let link = fragment::encode(&s);
         let cut = &link[..link.len() * 2 / 3];
         let r = recover(cut).expect("recovers");
-        assert!(r.state.arch.body.len() >= 4, "{:?}", r.state.arch.body.len());
+        assert!(
+            r.state.arch.body.len() >= 4,
+            "{:?}",
+            r.state.arch.body.len()
+        );
         assert!(r.state.arch.body.len() < s.arch.body.len());
         let mangled = link.replace("basic(128,s2)", "basic(128,s2");
         assert!(recover(&mangled).is_some());

@@ -41,7 +41,8 @@ pub fn app() -> Html {
     });
     use_url_sync(app.clone());
     let doc = app.doc.clone();
-    let analysis: Rc<Analysis> = (*use_memo(doc, |doc| Rc::new(analyse(&doc.arch, &options(doc))))).clone();
+    let analysis: Rc<Analysis> =
+        (*use_memo(doc, |doc| Rc::new(analyse(&doc.arch, &options(doc))))).clone();
     // Runs after every render, once the DOM holds the new table: the end of the measured update.
     use_effect(perf::finish);
     let selected = app.selected.clone();

@@ -33,7 +33,10 @@ pub fn conventions(p: &ConventionsProps) -> Html {
                 .is_some_and(|i| i.checked());
             let mut counting = app.doc.counting;
             set(&mut counting, checked);
-            perf::send(&app, UiAction::Edit(Action::SetCounting(counting), Gesture::Commit));
+            perf::send(
+                &app,
+                UiAction::Edit(Action::SetCounting(counting), Gesture::Commit),
+            );
         });
         html! {
             <label class="check">

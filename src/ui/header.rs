@@ -42,10 +42,16 @@ pub fn header(p: &HeaderProps) -> Html {
     let onpreset = {
         let app = app.clone();
         Callback::from(move |e: Event| {
-            if let Some(sel) = e.target().and_then(|t| t.dyn_into::<HtmlSelectElement>().ok()) {
+            if let Some(sel) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
+            {
                 let key = sel.value();
                 if !key.is_empty() {
-                    perf::send(&app, UiAction::Edit(Action::LoadPreset(key), Gesture::Commit));
+                    perf::send(
+                        &app,
+                        UiAction::Edit(Action::LoadPreset(key), Gesture::Commit),
+                    );
                 }
             }
         })
@@ -65,7 +71,10 @@ pub fn header(p: &HeaderProps) -> Html {
     };
     let copy_link = copy(Rc::new(url::href), "link");
     let analysis = p.analysis.clone();
-    let copy_md = copy(Rc::new(move || report::markdown(&analysis)), "Markdown table");
+    let copy_md = copy(
+        Rc::new(move || report::markdown(&analysis)),
+        "Markdown table",
+    );
     html! {
         <header class="topbar">
             <div class="brand">

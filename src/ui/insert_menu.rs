@@ -28,7 +28,10 @@ pub fn insert_menu(p: &InsertMenuProps) -> Html {
     let onchange = {
         let (at, items) = (p.at.clone(), items.clone());
         Callback::from(move |e: Event| {
-            let Some(sel) = e.target().and_then(|t| t.dyn_into::<HtmlSelectElement>().ok()) else {
+            let Some(sel) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
+            else {
                 return;
             };
             let choice = sel.value().parse::<usize>().ok().and_then(|i| items.get(i));

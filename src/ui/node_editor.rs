@@ -44,7 +44,11 @@ impl Controls {
         });
         let app = self.app.clone();
         let on_end = Callback::from(move |_| app.dispatch(UiAction::EndGesture));
-        let min = if matches!(param, Param::Padding | Param::OutputPadding) { 0.0 } else { 1.0 };
+        let min = if matches!(param, Param::Padding | Param::OutputPadding) {
+            0.0
+        } else {
+            1.0
+        };
         html! {
             <Slider id={format!("p-{}-{param:?}", self.at.key()).to_lowercase()} label={label.to_string()}
                 value={value as f64} {ladder} bounds={(min, max as f64)} {on_value} {on_end} />
@@ -101,7 +105,16 @@ impl Controls {
                 .and_then(|s| s.value().parse::<usize>().ok())
                 .and_then(|i| Kind::ALL.get(i).copied());
             if let Some(kind) = chosen {
-                perf::send(&app, UiAction::Edit(Action::SetKind { at: at.clone(), kind }, Gesture::Commit));
+                perf::send(
+                    &app,
+                    UiAction::Edit(
+                        Action::SetKind {
+                            at: at.clone(),
+                            kind,
+                        },
+                        Gesture::Commit,
+                    ),
+                );
             }
         });
         let id = format!("kind-{}", self.at.key());
@@ -158,20 +171,28 @@ impl Controls {
                 }
                 <div class="checks">{ self.toggle(Param::CeilMode, "ceil_mode", pool.ceil_mode) }</div>
             </> },
-            Layer::AdaptiveAvgPool(s) | Layer::AdaptiveMaxPool(s) => {
-                self.slider(Param::Size, "Output size", s.h, ladders::spatial(), MAX_SPATIAL)
-            }
+            Layer::AdaptiveAvgPool(s) | Layer::AdaptiveMaxPool(s) => self.slider(
+                Param::Size,
+                "Output size",
+                s.h,
+                ladders::spatial(),
+                MAX_SPATIAL,
+            ),
             Layer::Linear { out, bias } => html! { <>
                 { self.slider(Param::Out, "Out features", *out, ch(), MAX_CHANNELS) }
                 <div class="checks">{ self.toggle(Param::Bias, "Bias", *bias) }</div>
             </> },
-            Layer::Dropout(p) | Layer::StochasticDepth(p) => self.fraction(Param::Prob, "Probability", *p),
+            Layer::Dropout(p) | Layer::StochasticDepth(p) => {
+                self.fraction(Param::Prob, "Probability", *p)
+            }
             Layer::Upsample { scale, mode } => html! { <>
                 { self.slider(Param::Scale, "Scale factor", *scale, ladders::range(1, 8), MAX_SCALE) }
                 <div class="checks">{ self.toggle(Param::Bilinear, "Bilinear", *mode == UpsampleMode::Bilinear) }</div>
             </> },
             Layer::Act(Act::LeakyRelu(s)) => self.fraction(Param::Slope, "Negative slope", *s),
-            _ => html! { <p class="muted small">{ "No knobs: shape and cost follow from the input." }</p> },
+            _ => {
+                html! { <p class="muted small">{ "No knobs: shape and cost follow from the input." }</p> }
+            }
         };
         html! { <>{ self.kind_select(layer) }{ knobs }</> }
     }
@@ -198,7 +219,11 @@ impl Controls {
                 { self.slider(Param::Groups, "Groups", groups, ch(), MAX_CHANNELS) }
                 { self.slider(Param::BaseWidth, "Base width", base_width, ch(), MAX_CHANNELS) }
             </> },
-            Block::InvertedResidual { expand, out, stride: s } => html! { <>
+            Block::InvertedResidual {
+                expand,
+                out,
+                stride: s,
+            } => html! { <>
                 { self.slider(Param::Expansion, "Expansion", expand, ratio(), MAX_CHANNELS) }
                 { self.slider(Param::Out, "Out channels", out, ch(), MAX_CHANNELS) }
                 { self.slider(Param::Stride, "Stride", s, stride(), MAX_KERNEL) }
@@ -243,10 +268,20 @@ pub fn node_editor(p: &NodeEditorProps) -> Html {
     let knobs = match &p.node.op {
         Op::Layer(l) => c.layer(l),
         Op::Block(b) => c.block(b),
-        Op::SqueezeExcite { squeeze, .. } => {
-            c.slider(Param::Squeeze, "Squeeze channels", *squeeze, ladders::channels(), MAX_CHANNELS)
-        }
-        Op::ConcatPool(s) => c.slider(Param::Size, "Output size", s.h, ladders::spatial(), MAX_SPATIAL),
+        Op::SqueezeExcite { squeeze, .. } => c.slider(
+            Param::Squeeze,
+            "Squeeze channels",
+            *squeeze,
+            ladders::channels(),
+            MAX_CHANNELS,
+        ),
+        Op::ConcatPool(s) => c.slider(
+            Param::Size,
+            "Output size",
+            s.h,
+            ladders::spatial(),
+            MAX_SPATIAL,
+        ),
         _ => html! { <p class="muted small">{ "A container: open it to edit its layers." }</p> },
     };
     html! {

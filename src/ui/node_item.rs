@@ -61,8 +61,16 @@ pub fn summary(op: &Op) -> (String, String) {
         Op::Layer(l) => {
             let detail = match l {
                 Layer::Conv(c) => conv_summary(c),
-                Layer::ConvTranspose(c) => format!("{} · {}×{} · s{}", c.out, c.kernel.h, c.kernel.w, pair(c.stride)),
-                Layer::MaxPool(p) | Layer::AvgPool(p) => format!("{} · s{}", pair(p.kernel), pair(p.stride)),
+                Layer::ConvTranspose(c) => format!(
+                    "{} · {}×{} · s{}",
+                    c.out,
+                    c.kernel.h,
+                    c.kernel.w,
+                    pair(c.stride)
+                ),
+                Layer::MaxPool(p) | Layer::AvgPool(p) => {
+                    format!("{} · s{}", pair(p.kernel), pair(p.stride))
+                }
                 Layer::AdaptiveAvgPool(s) | Layer::AdaptiveMaxPool(s) => pair(*s),
                 Layer::Linear { out, .. } => out.to_string(),
                 Layer::Dropout(p) | Layer::StochasticDepth(p) => format!("p={p}"),
@@ -73,7 +81,11 @@ pub fn summary(op: &Op) -> (String, String) {
         }
         Op::Seq(items) => (
             "Sequential".into(),
-            format!("{} item{}", items.len(), if items.len() == 1 { "" } else { "s" }),
+            format!(
+                "{} item{}",
+                items.len(),
+                if items.len() == 1 { "" } else { "s" }
+            ),
         ),
         Op::Residual(r) => (
             "Residual".into(),
@@ -83,11 +95,15 @@ pub fn summary(op: &Op) -> (String, String) {
                 "projection shortcut".into()
             },
         ),
-        Op::SqueezeExcite { squeeze, .. } => ("SqueezeExcitation".into(), format!("squeeze {squeeze}")),
+        Op::SqueezeExcite { squeeze, .. } => {
+            ("SqueezeExcitation".into(), format!("squeeze {squeeze}"))
+        }
         Op::Concat(b) => ("Concat".into(), format!("{} branches", b.len())),
         Op::ConcatPool(s) => ("AdaptiveConcatPool2d".into(), pair(*s)),
         Op::Block(b) => match *b {
-            Block::Basic { planes, stride } => ("BasicBlock".into(), format!("{planes} · s{stride}")),
+            Block::Basic { planes, stride } => {
+                ("BasicBlock".into(), format!("{planes} · s{stride}"))
+            }
             Block::Bottleneck {
                 planes,
                 stride,
@@ -99,18 +115,30 @@ pub fn summary(op: &Op) -> (String, String) {
                 format!(
                     "{planes} → {} · s{stride}{}",
                     planes.saturating_mul(expansion),
-                    if groups > 1 { format!(" · g{groups}") } else { String::new() }
+                    if groups > 1 {
+                        format!(" · g{groups}")
+                    } else {
+                        String::new()
+                    }
                 ),
             ),
-            Block::InvertedResidual { expand, out, stride } => {
-                ("InvertedResidual".into(), format!("t{expand} → {out} · s{stride}"))
-            }
+            Block::InvertedResidual {
+                expand,
+                out,
+                stride,
+            } => (
+                "InvertedResidual".into(),
+                format!("t{expand} → {out} · s{stride}"),
+            ),
             Block::MbConv {
                 expand,
                 out,
                 kernel,
                 stride,
-            } => ("MBConv".into(), format!("t{expand} · k{kernel} → {out} · s{stride}")),
+            } => (
+                "MBConv".into(),
+                format!("t{expand} · k{kernel} → {out} · s{stride}"),
+            ),
         },
     }
 }
@@ -152,9 +180,12 @@ pub fn node_item(p: &NodeItemProps) -> Html {
         .rev()
         .find_map(|r| r.stats.map(|s| s.output.to_string()))
         .unwrap_or_default();
-    let problem = rows
-        .iter()
-        .find_map(|r| r.diagnostic.as_ref().filter(|d| d.is_cause()).map(|d| d.to_string()));
+    let problem = rows.iter().find_map(|r| {
+        r.diagnostic
+            .as_ref()
+            .filter(|d| d.is_cause())
+            .map(|d| d.to_string())
+    });
     let (class, detail) = summary(&p.node.op);
     let label = match (&p.node.name, own.and_then(|v| v.first())) {
         (Some(n), _) if p.node.repeat <= 1 => n.clone(),
@@ -218,7 +249,12 @@ pub fn node_item(p: &NodeItemProps) -> Html {
 fn children(p: &NodeItemProps, lists: &[(String, &[Node])], rows: &[&Row]) -> Html {
     if lists.is_empty() {
         // Standard blocks, squeeze-excitation and concat pooling expand during analysis: list one copy's layers.
-        let first = p.paths.get(&p.at).and_then(|v| v.first()).cloned().unwrap_or_default();
+        let first = p
+            .paths
+            .get(&p.at)
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_default();
         let sel = p.selected.clone();
         return html! {
             <ul class="inner" aria-label="expanded layers (read-only)">

@@ -17,7 +17,11 @@ pub fn notice_bar() -> Html {
         let app = app.clone();
         Callback::from(move |_: MouseEvent| app.dispatch(UiAction::Dismiss))
     };
-    let class = if notice.error { "notice error" } else { "notice info" };
+    let class = if notice.error {
+        "notice error"
+    } else {
+        "notice info"
+    };
     html! {
         <div class={class} role={if notice.error { "alert" } else { "status" }}>
             <span class="notice-text">{ notice.text }</span>

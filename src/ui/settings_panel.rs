@@ -69,7 +69,10 @@ pub fn settings_panel() -> Html {
             lock.set(on);
             let i = app.doc.arch.input;
             if on && i.h != i.w {
-                perf::send(&app, UiAction::Edit(Action::SetInput(Input { w: i.h, ..i }), Gesture::Commit));
+                perf::send(
+                    &app,
+                    UiAction::Edit(Action::SetInput(Input { w: i.h, ..i }), Gesture::Commit),
+                );
             }
         })
     };
@@ -88,7 +91,10 @@ pub fn settings_panel() -> Html {
                 if key == "custom" {
                     key = "custom:10:500".into();
                 }
-                perf::send(&app, UiAction::Edit(Action::SetDevice(key), Gesture::Commit));
+                perf::send(
+                    &app,
+                    UiAction::Edit(Action::SetDevice(key), Gesture::Commit),
+                );
             }
         })
     };
@@ -103,7 +109,10 @@ pub fn settings_panel() -> Html {
             if let (Some(v), Some((p, b))) = (v, custom_numbers(&app.doc.device)) {
                 let (p, b) = if which == 0 { (v, b) } else { (p, v) };
                 let key = format!("custom:{p}:{b}");
-                perf::send(&app, UiAction::Edit(Action::SetDevice(key), Gesture::Commit));
+                perf::send(
+                    &app,
+                    UiAction::Edit(Action::SetDevice(key), Gesture::Commit),
+                );
             }
         })
     };
@@ -111,7 +120,11 @@ pub fn settings_panel() -> Html {
         let app = app.clone();
         Callback::from(move |(v, g): (f64, Gesture)| perf::send(&app, UiAction::Width(v, g)))
     };
-    let device_key = if custom.is_some() { "custom".to_string() } else { app.doc.device.clone() };
+    let device_key = if custom.is_some() {
+        "custom".to_string()
+    } else {
+        app.doc.device.clone()
+    };
     let max_c = MAX_CHANNELS as f64;
     let max_s = MAX_SPATIAL as f64;
     html! {

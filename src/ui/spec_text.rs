@@ -26,13 +26,19 @@ pub fn spec_text() -> Html {
     let oninput = {
         let (app, draft) = (app.clone(), draft.clone());
         Callback::from(move |e: InputEvent| {
-            let Some(area) = e.target().and_then(|t| t.dyn_into::<HtmlTextAreaElement>().ok()) else {
+            let Some(area) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlTextAreaElement>().ok())
+            else {
                 return;
             };
             let value = area.value();
             if let Ok(arch) = format::parse(&value) {
                 if arch != app.doc.arch {
-                    perf::send(&app, UiAction::Edit(Action::ReplaceArch(arch), Gesture::Drag));
+                    perf::send(
+                        &app,
+                        UiAction::Edit(Action::ReplaceArch(arch), Gesture::Drag),
+                    );
                 }
             }
             draft.set(Some(value));
@@ -67,7 +73,17 @@ pub fn spec_text() -> Html {
     let caret = error.as_ref().map(|e| {
         let before: String = text.chars().take(e.position).collect();
         let at: String = text.chars().skip(e.position).take(12).collect();
-        (before.chars().rev().take(24).collect::<Vec<_>>().into_iter().rev().collect::<String>(), at)
+        (
+            before
+                .chars()
+                .rev()
+                .take(24)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<String>(),
+            at,
+        )
     });
     html! {
         <section class="card spec" aria-labelledby="spec-h">

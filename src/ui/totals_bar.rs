@@ -33,7 +33,11 @@ pub fn totals_bar(p: &TotalsBarProps) -> Html {
     let out = final_stats.map_or("—".to_string(), |s| s.output.to_string());
     let rf = final_stats.map_or("—".to_string(), |s| {
         let (h, w) = (s.rf.h.size, s.rf.w.size);
-        if h == w { format!("{h}") } else { format!("{h}×{w}") }
+        if h == w {
+            format!("{h}")
+        } else {
+            format!("{h}×{w}")
+        }
     });
     html! {
         <section class="totals" aria-label="Totals"

@@ -11,7 +11,8 @@ pub const DEFAULT_PRESET: &str = "resnet18";
 
 /// The default state: [`DEFAULT_PRESET`] at its batch size.
 pub fn default_state() -> State {
-    let arch = presets::find(DEFAULT_PRESET).and_then(|p| p.architecture().ok().map(|a| (a, p.batch)));
+    let arch =
+        presets::find(DEFAULT_PRESET).and_then(|p| p.architecture().ok().map(|a| (a, p.batch)));
     match arch {
         Some((arch, batch)) => {
             let mut s = State::new(arch);
@@ -20,7 +21,11 @@ pub fn default_state() -> State {
         }
         // Unreachable with the built-in presets; an empty network still renders.
         None => State::new(crate::core::arch::Architecture {
-            input: crate::core::arch::Input { c: 3, h: 224, w: 224 },
+            input: crate::core::arch::Input {
+                c: 3,
+                h: 224,
+                w: 224,
+            },
             body: Vec::new(),
         }),
     }
@@ -84,7 +89,8 @@ fn selection(text: &str) -> Option<String> {
         .find(|v| {
             !v.is_empty()
                 && v.len() <= 200
-                && v.chars().all(|c| c.is_ascii_alphanumeric() || ".:_-".contains(c))
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".:_-".contains(c))
         })
         .map(str::to_string)
 }
