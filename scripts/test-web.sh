@@ -10,6 +10,7 @@ step() { printf '\n[test-web] %s\n' "$*" >&2; }
 
 step "clippy (wasm32, -D warnings)"
 cargo clippy --offline --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --offline --target wasm32-unknown-unknown --test browser -- -D warnings
 
 step "browser tests (wasm-bindgen-test, headless Chromium)"
 cargo test --offline --target wasm32-unknown-unknown --test browser

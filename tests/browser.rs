@@ -1,6 +1,8 @@
 //! Browser tests (wasm-bindgen-test in headless Chromium): mount the real App, fire real events, read the DOM and
 //! the URL. Run with `cargo test --target wasm32-unknown-unknown --test browser` (see .cargo/config.toml).
 #![cfg(target_arch = "wasm32")]
+// Tests may panic: that is how they fail.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use convscope::core::{fragment, presets};
 use convscope::ui::{url, App};
