@@ -1,6 +1,7 @@
 //! convscope's native integration tests: one binary, a module per area. Every expected number comes from an
 //! independent reference (published totals, PyTorch tool output, papers), never from convscope's own output.
 
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "native/support.rs"]
