@@ -55,7 +55,10 @@ impl Counting {
         let mut extra = Vec::new();
         for (on, what) in [
             (self.bias, "bias adds"),
-            (self.norm, "normalisation (2/element)"),
+            (
+                self.norm,
+                "normalisation (batch norm 2/element, group norm 5/element)",
+            ),
             (self.activation, "activations (1/element)"),
             (self.pool, "pooling and upsampling"),
             (self.add_mul, "residual adds and SE multiplies"),
@@ -386,7 +389,9 @@ impl<'a> Walker<'a> {
             }
             Op::Seq(items) => self.seq(items, x, &mut 0),
             Op::Residual(r) => self.residual(r, x, &mut 0),
-            Op::SqueezeExcite { squeeze, act } => self.squeeze_excite(*squeeze, *act, x),
+            Op::SqueezeExcite { squeeze, act, gate } => {
+                self.squeeze_excite(*squeeze, *act, *gate, x)
+            }
             Op::Concat(branches) => self.concat(branches, x, &mut 0),
             Op::ConcatPool(size) => self.concat_pool(*size, x),
             Op::Block(block) => {
@@ -592,7 +597,7 @@ impl<'a> Walker<'a> {
         self.seq(&r.post, summed, counter)
     }
 
-    fn squeeze_excite(&mut self, squeeze: u64, act: Act, x: Flow) -> Flow {
+    fn squeeze_excite(&mut self, squeeze: u64, act: Act, gate: Act, x: Flow) -> Flow {
         let channels = match x {
             Some((Shape::Map { c, .. }, _)) => c,
             Some((Shape::Flat { .. }, _)) => {
@@ -616,7 +621,7 @@ impl<'a> Walker<'a> {
             Node::named("fc1", fc(squeeze)),
             Node::named("activation", Op::Layer(Layer::Act(act))),
             Node::named("fc2", fc(channels)),
-            Node::named("scale_activation", Op::Layer(Layer::Act(Act::Sigmoid))),
+            Node::named("scale_activation", Op::Layer(Layer::Act(gate))),
         ];
         let scale = self.seq(&items, x, &mut 0);
         let outcome = match (x, scale) {

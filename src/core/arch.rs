@@ -66,10 +66,11 @@ pub enum Op {
     /// A main path plus a shortcut (identity when empty), summed, then the `post` layers (ResNet's final ReLU).
     Residual(Residual),
     /// torchvision's `SqueezeExcitation`: global average pool → 1×1 conv (squeeze) → activation → 1×1 conv →
-    /// sigmoid → channel-wise multiply with the block's input.
+    /// gate (`Sigmoid`, or `Hardsigmoid` in MobileNetV3) → channel-wise multiply with the block's input.
     SqueezeExcite {
         squeeze: u64,
         act: Act,
+        gate: Act,
     },
     /// Branches applied to the same input, concatenated along channels (`torch.cat(dim=1)`).
     Concat(Vec<Vec<Node>>),

@@ -204,6 +204,7 @@ fn mbconv(in_c: u64, expand: u64, out: u64, kernel: u64, stride: u64) -> Op {
     layers.push(Node::new(Op::SqueezeExcite {
         squeeze: (in_c / 4).max(1),
         act: Act::Silu,
+        gate: Act::Sigmoid,
     }));
     layers.push(Node::new(conv_norm_act(out, 1, 1, Groups::Count(1), None)));
     let block = Node::named("block", Op::Seq(layers));

@@ -104,7 +104,8 @@ pub fn product(factors: &[u64]) -> Result<u64, String> {
 }
 
 fn checked_sum(a: u64, b: u64) -> Result<u64, String> {
-    a.checked_add(b).ok_or_else(|| "counts overflow 64 bits: sizes are too large".to_string())
+    a.checked_add(b)
+        .ok_or_else(|| "counts overflow 64 bits: sizes are too large".to_string())
 }
 
 impl LeafCost {
@@ -151,6 +152,7 @@ fn leaf_inner(layer: &Layer, input: Shape, rf: Rf, image: Image) -> Result<LeafC
         Layer::Conv(c) => conv(c, input, rf),
         Layer::ConvTranspose(c) => conv_transpose(c, input, rf),
         Layer::BatchNorm { flat } => batch_norm(*flat, input, rf),
+        Layer::GroupNorm { groups } => group_norm(*groups, input, rf),
         Layer::Act(a) => Ok(activation(a, input, rf)),
         Layer::MaxPool(p) => pool(p, input, rf, true),
         Layer::AvgPool(p) => pool(p, input, rf, false),
@@ -427,6 +429,21 @@ fn batch_norm(flat: bool, input: Shape, rf: Rf) -> Result<LeafCost, String> {
     // fvcore's eval-mode batch_norm count: 2 per element with affine parameters.
     c.elementwise_ops = 2 * input.numel();
     Ok(c)
+}
+
+fn group_norm(groups: u64, input: Shape, rf: Rf) -> Result<LeafCost, String> {
+    let (c, _, _) = map(input, "GroupNorm")?;
+    if groups == 0 || !c.is_multiple_of(groups) {
+        return Err(format!(
+            "num_channels {c} is not divisible by num_groups {groups}"
+        ));
+    }
+    let mut cost = LeafCost::passthrough(input, rf, OpKind::Norm);
+    cost.params = 2 * c;
+    cost.weight_reads = 2 * c;
+    // fvcore's group_norm count: 5 per element with affine parameters (statistics are computed at inference).
+    cost.elementwise_ops = 5 * input.numel();
+    Ok(cost)
 }
 
 fn activation(_a: &Act, input: Shape, rf: Rf) -> LeafCost {

@@ -108,6 +108,11 @@ pub enum Act {
     Gelu,
     Sigmoid,
     Hardswish,
+    /// MobileNetV3's gate.
+    Hardsigmoid,
+    Tanh,
+    /// `nn.Mish`.
+    Mish,
     /// `nn.LeakyReLU(negative_slope)`.
     LeakyRelu(f64),
 }
@@ -122,6 +127,9 @@ impl Act {
             Act::Gelu => "GELU",
             Act::Sigmoid => "Sigmoid",
             Act::Hardswish => "Hardswish",
+            Act::Hardsigmoid => "Hardsigmoid",
+            Act::Tanh => "Tanh",
+            Act::Mish => "Mish",
             Act::LeakyRelu(_) => "LeakyReLU",
         }
     }
@@ -142,6 +150,10 @@ pub enum Layer {
     /// `nn.BatchNorm2d` (on maps) or `nn.BatchNorm1d` (on flat vectors), affine with running statistics.
     BatchNorm {
         flat: bool,
+    },
+    /// `nn.GroupNorm(num_groups, C)`, affine; no running statistics.
+    GroupNorm {
+        groups: u64,
     },
     Act(Act),
     MaxPool(Pool),
@@ -172,6 +184,7 @@ impl Layer {
             Layer::ConvTranspose(_) => "ConvTranspose2d",
             Layer::BatchNorm { flat: false } => "BatchNorm2d",
             Layer::BatchNorm { flat: true } => "BatchNorm1d",
+            Layer::GroupNorm { .. } => "GroupNorm",
             Layer::Act(a) => a.class(),
             Layer::MaxPool(_) => "MaxPool2d",
             Layer::AvgPool(_) => "AvgPool2d",

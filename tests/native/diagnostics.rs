@@ -112,10 +112,20 @@ mod extremes {
     fn layer() -> impl Strategy<Value = String> {
         let k = 1..=MAX_KERNEL;
         prop_oneof![
-            (1..=MAX_CHANNELS, k.clone(), k.clone(), 0..=MAX_KERNEL, k.clone(), any::<bool>()).prop_map(
-                |(c, kk, s, p, d, dw)| format!("conv({c},{kk},s{s},p{p},d{d}{})", if dw { ",dw" } else { "" })
-            ),
-            (1..=MAX_CHANNELS, k.clone(), k.clone(), 0..=MAX_KERNEL).prop_map(|(c, kk, s, p)| format!("convt({c},{kk},s{s},p{p})")),
+            (
+                1..=MAX_CHANNELS,
+                k.clone(),
+                k.clone(),
+                0..=MAX_KERNEL,
+                k.clone(),
+                any::<bool>()
+            )
+                .prop_map(|(c, kk, s, p, d, dw)| format!(
+                    "conv({c},{kk},s{s},p{p},d{d}{})",
+                    if dw { ",dw" } else { "" }
+                )),
+            (1..=MAX_CHANNELS, k.clone(), k.clone(), 0..=MAX_KERNEL)
+                .prop_map(|(c, kk, s, p)| format!("convt({c},{kk},s{s},p{p})")),
             (k.clone(), k.clone()).prop_map(|(kk, s)| format!("maxpool({kk},s{s},ceil)")),
             (1..=MAX_SPATIAL).prop_map(|n| format!("adaptiveavg({n})")),
             (1u64..=64).prop_map(|n| format!("upsample({n},bilinear)")),

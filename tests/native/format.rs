@@ -116,6 +116,9 @@ fn act() -> impl Strategy<Value = Act> {
         Just(Act::Gelu),
         Just(Act::Sigmoid),
         Just(Act::Hardswish),
+        Just(Act::Hardsigmoid),
+        Just(Act::Tanh),
+        Just(Act::Mish),
         (-1e6f64..1e6).prop_map(Act::LeakyRelu),
     ]
 }
@@ -185,6 +188,7 @@ fn layer() -> impl Strategy<Value = Layer> {
         conv(),
         convt,
         any::<bool>().prop_map(|flat| Layer::BatchNorm { flat }),
+        small().prop_map(|groups| Layer::GroupNorm { groups }),
         act().prop_map(Layer::Act),
         pool().prop_map(Layer::MaxPool),
         pool().prop_map(|p| Layer::AvgPool(Pool {
@@ -253,7 +257,11 @@ fn leaf_op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => layer().prop_map(Op::Layer),
         1 => block().prop_map(Op::Block),
-        1 => (small(), se_act()).prop_map(|(squeeze, act)| Op::SqueezeExcite { squeeze, act }),
+        1 => (small(), se_act(), any::<bool>()).prop_map(|(squeeze, act, hard)| Op::SqueezeExcite {
+            squeeze,
+            act,
+            gate: if hard { Act::Hardsigmoid } else { Act::Sigmoid },
+        }),
         1 => pair().prop_map(Op::ConcatPool),
     ]
 }

@@ -70,6 +70,60 @@ fn efficientnet(depths: [u64; 7]) -> String {
     )
 }
 
+/// torchvision `mobilenet_v3_small`: (in, kernel, expanded, out, squeeze-excitation, hard-swish, stride) per block.
+fn mobilenet_v3_small() -> String {
+    let cfg: [(u64, u64, u64, u64, bool, bool, u64); 11] = [
+        (16, 3, 16, 16, true, false, 2),
+        (16, 3, 72, 24, false, false, 2),
+        (24, 3, 88, 24, false, false, 1),
+        (24, 5, 96, 40, true, true, 2),
+        (40, 5, 240, 40, true, true, 1),
+        (40, 5, 240, 40, true, true, 1),
+        (40, 5, 120, 48, true, true, 1),
+        (48, 5, 144, 48, true, true, 1),
+        (48, 5, 288, 96, true, true, 2),
+        (96, 5, 576, 96, true, true, 1),
+        (96, 5, 576, 96, true, true, 1),
+    ];
+    // torchvision's _make_divisible(v, 8)
+    let divisible = |v: u64| {
+        let r = ((v + 4) / 8 * 8).max(8);
+        if r * 10 < v * 9 {
+            r + 8
+        } else {
+            r
+        }
+    };
+    let mut features = vec!["seq(conv(16,3,s2,p1,nobias)/bn/hardswish)".to_string()];
+    for (inp, k, exp, out, se, hs, s) in cfg {
+        let act = if hs { "hardswish" } else { "relu" };
+        let mut block = Vec::new();
+        if exp != inp {
+            block.push(format!("seq(conv({exp},1,nobias)/bn/{act})"));
+        }
+        block.push(format!(
+            "seq(conv({exp},{k},s{s},p{},dw,nobias)/bn/{act})",
+            (k - 1) / 2
+        ));
+        if se {
+            block.push(format!("se({},hardsigmoid)", divisible(exp / 4)));
+        }
+        block.push(format!("seq(conv({out},1,nobias)/bn)"));
+        let body = format!("block:seq({})", block.join("/"));
+        features.push(if s == 1 && inp == out {
+            format!("res({body})")
+        } else {
+            format!("seq({body})")
+        });
+    }
+    features.push("seq(conv(576,1,nobias)/bn/hardswish)".into());
+    format!(
+        "v1/3x224x224/features:seq({})/avgpool:adaptiveavg(1)/flatten:~flatten\
+         /classifier:seq(linear(1024)/hardswish/dropout(0.2)/linear(1000))",
+        features.join("/")
+    )
+}
+
 /// Networks that are not presets, written in the text format from the same PyTorch definitions, with the batch.
 fn custom_spec(name: &str) -> Option<(String, u64)> {
     let fixed = |s: &str, n: u64| Some((s.to_string(), n));
@@ -79,6 +133,12 @@ fn custom_spec(name: &str) -> Option<(String, u64)> {
         "resnet18_160x128_b4" => Some((variant("resnet18", "v1/3x224x224/", "v1/3x160x128/"), 4)),
         "mobilenet_v2_97x131" => Some((variant("mobilenet_v2", "v1/3x224x224/", "v1/3x97x131/"), 2)),
         "efficientnet_b1" => Some((efficientnet([2, 3, 3, 4, 4, 5, 2]), 1)),
+        "mobilenet_v3_small" => Some((mobilenet_v3_small(), 1)),
+        "norm_zoo" => fixed(
+            "v1/3x40x36/conv(32,3,p1,nobias)/groupnorm(8)/mish/conv(64,3,s2,p1)/groupnorm(32)/tanh\
+             /se(16,hardsigmoid)/hardsigmoid/adaptiveavg(1)/flatten/linear(5)",
+            3,
+        ),
         "vgg11_bn" => {
             let cbr = |c: u64| format!("conv({c},3,p1)/bn/relu");
             let features = [cbr(64), "maxpool(2)".into(), cbr(128), "maxpool(2)".into(), cbr(256), cbr(256), "maxpool(2)".into(), cbr(512), cbr(512), "maxpool(2)".into(), cbr(512), cbr(512), "maxpool(2)".into()];
@@ -138,7 +198,7 @@ fn ours(name: &str, counting: Counting) -> Analysis {
     )
 }
 
-const NETS: [&str; 21] = [
+const NETS: [&str; 23] = [
     "resnet18",
     "resnet34",
     "resnet50",
@@ -160,6 +220,8 @@ const NETS: [&str; 21] = [
     "efficientnet_b1",
     "resnet18_160x128_b4",
     "mobilenet_v2_97x131",
+    "mobilenet_v3_small",
+    "norm_zoo",
 ];
 
 /// Classes whose fvcore count is a convention convscope shares under the given switches.
@@ -171,6 +233,7 @@ fn fvcore_counts(class: &str) -> bool {
             | "Linear"
             | "BatchNorm2d"
             | "BatchNorm1d"
+            | "GroupNorm"
             | "AdaptiveAvgPool2d"
             | "Upsample"
     )
@@ -178,7 +241,8 @@ fn fvcore_counts(class: &str) -> bool {
 
 #[test]
 fn every_leaf_call_matches_torchinfo_and_fvcore() {
-    // Norm and pool switches on: fvcore counts eval-mode batch norm (2/element), adaptive average pooling
+    // Norm and pool switches on: fvcore counts eval-mode batch norm (2/element), group norm (5/element), adaptive
+    // average pooling
     // (1/input element) and upsampling (1 or 4/output element); bias stays excluded like fvcore.
     let fv = Counting {
         norm: true,

@@ -163,6 +163,24 @@ def convT_zoo():
     )
 
 
+def norm_zoo():
+    """GroupNorm, Tanh, Mish, Hardsigmoid and a squeeze-excitation with a hard-sigmoid gate."""
+    from torchvision.ops import SqueezeExcitation
+    return nn.Sequential(
+        nn.Conv2d(3, 32, 3, padding=1, bias=False),
+        nn.GroupNorm(8, 32),
+        nn.Mish(),
+        nn.Conv2d(32, 64, 3, stride=2, padding=1),
+        nn.GroupNorm(32, 64),
+        nn.Tanh(),
+        SqueezeExcitation(64, 16, scale_activation=nn.Hardsigmoid),
+        nn.Hardsigmoid(),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(64, 5),
+    )
+
+
 NETWORKS = {}
 for _n in ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "vgg16",
            "alexnet", "mobilenet_v2", "efficientnet_b0"]:
@@ -178,6 +196,7 @@ for _n in ["resnext50_32x4d", "wide_resnet50_2", "vgg11_bn", "squeezenet1_1", "m
 NETWORKS["resnet18_160x128_b4"] = (tv("resnet18"), [4, 3, 160, 128])
 NETWORKS["mobilenet_v2_97x131"] = (tv("mobilenet_v2"), [2, 3, 97, 131])
 NETWORKS["zoo"] = (zoo, [2, 3, 64, 48])
+NETWORKS["norm_zoo"] = (norm_zoo, [3, 3, 40, 36])
 NETWORKS["convT_zoo"] = (convT_zoo, [1, 8, 10, 10])
 
 # Free-text caveats copied into the JSON as "notes" (only where present).

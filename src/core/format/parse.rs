@@ -363,6 +363,14 @@ fn build(kind: &str, at: usize, mut a: Args) -> Result<Op, ParseError> {
         "gelu" => Layer::Act(Act::Gelu),
         "sigmoid" => Layer::Act(Act::Sigmoid),
         "hardswish" => Layer::Act(Act::Hardswish),
+        "hardsigmoid" => Layer::Act(Act::Hardsigmoid),
+        "tanh" => Layer::Act(Act::Tanh),
+        "mish" => Layer::Act(Act::Mish),
+        "groupnorm" => {
+            let groups = int(a.required(0, "num_groups")?, "num_groups", 1, MAX_CHANNELS)?;
+            a.finish("num_groups")?;
+            return layer(Layer::GroupNorm { groups });
+        }
         "leakyrelu" => {
             let slope = match a.positional(0) {
                 Some(arg) => float(arg, "negative slope", -1e6, 1e6)?,
@@ -406,8 +414,9 @@ fn build(kind: &str, at: usize, mut a: Args) -> Result<Op, ParseError> {
                     act = candidate;
                 }
             }
-            a.finish("squeeze channels, then one of relu, relu6, silu, gelu, sigmoid, hardswish")?;
-            return Ok(Op::SqueezeExcite { squeeze, act });
+            let gate = if a.flag("hardsigmoid")? { Act::Hardsigmoid } else { Act::Sigmoid };
+            a.finish("squeeze channels, then one of relu, relu6, silu, gelu, sigmoid, hardswish, then hardsigmoid")?;
+            return Ok(Op::SqueezeExcite { squeeze, act, gate });
         }
         "basic" | "bottleneck" | "invres" | "mbconv" => {
             let b = block(kind, &mut a)?;
@@ -423,7 +432,7 @@ fn build(kind: &str, at: usize, mut a: Args) -> Result<Op, ParseError> {
             return Err(ParseError::new(
                 at,
                 "a layer: conv, convt, bn, bn1d, relu, relu6, silu, gelu, sigmoid, hardswish, leakyrelu, maxpool, \
-                 avgpool, adaptiveavg, adaptivemax, concatpool, flatten, linear, dropout, stochdepth, upsample, se, \
+                 avgpool, adaptiveavg, adaptivemax, concatpool, hardsigmoid, tanh, mish, groupnorm, flatten, linear, dropout, stochdepth, upsample, se, \
                  seq, res, cat, basic, bottleneck, invres, mbconv",
                 &format!("`{kind}`"),
             ))

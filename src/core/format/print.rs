@@ -70,13 +70,18 @@ fn op_to(out: &mut String, op: &Op) {
             let lists: Vec<&[Node]> = branches.iter().map(Vec::as_slice).collect();
             lists_to(out, "cat", &lists);
         }
-        Op::SqueezeExcite { squeeze, act } => {
+        Op::SqueezeExcite { squeeze, act, gate } => {
             // The parser knows the activations of SE_ACTS; ReLU is the default and left out.
             let act = SE_ACTS
                 .iter()
                 .find(|(_, a)| a == act && *a != Act::Relu)
                 .map_or(String::new(), |(k, _)| format!(",{k}"));
-            let _ = write!(out, "se({squeeze}{act})");
+            let gate = if *gate == Act::Hardsigmoid {
+                ",hardsigmoid"
+            } else {
+                ""
+            };
+            let _ = write!(out, "se({squeeze}{act}{gate})");
         }
         Op::ConcatPool(size) => {
             if *size == Pair::square(1) {
@@ -163,6 +168,9 @@ fn layer_to(out: &mut String, layer: &Layer) {
             Act::Gelu => "gelu",
             Act::Sigmoid => "sigmoid",
             Act::Hardswish => "hardswish",
+            Act::Hardsigmoid => "hardsigmoid",
+            Act::Tanh => "tanh",
+            Act::Mish => "mish",
             Act::LeakyRelu(slope) => {
                 if *slope != 0.01 {
                     args.push(slope.to_string());
@@ -191,6 +199,10 @@ fn layer_to(out: &mut String, layer: &Layer) {
         Layer::AdaptiveMaxPool(s) => {
             args.push(pair(*s));
             "adaptivemax"
+        }
+        Layer::GroupNorm { groups } => {
+            args.push(groups.to_string());
+            "groupnorm"
         }
         Layer::Flatten => "flatten",
         Layer::Linear { out, bias } => {
