@@ -13,8 +13,8 @@
 //!   `N·Cin·(Cout/g)·kh·kw·Hin·Win` as fvcore does. FLOPs = 2 × MACs.
 //! - **Optional counts** ([`analysis::Counting`]): the bias add (1 per output element), normalisation (batch norm
 //!   2 per element, fvcore's eval-mode count; group norm 5 per element, fvcore's count), activations (1 per
-//!   element), pooling (1 per window element read; adaptive average pooling 1 per input element as in fvcore), upsampling (1 per output element nearest, 4 bilinear, as in
-//!   fvcore), residual adds and SE multiplies (1 per output element). Each count carries its [`cost::OpKind`].
+//!   element), pooling (1 per window element read; adaptive average pooling 1 per input element as in fvcore),
+//!   upsampling (1 per output element nearest, 4 bilinear, as in fvcore), residual adds and SE multiplies (1 per output element). Each count carries its [`cost::OpKind`].
 //!   These element-wise ops are always part of the *time* estimate, whatever the switches say.
 //! - **Parameters** are PyTorch parameters: batch-norm running statistics are buffers, counted apart.
 //! - **Memory traffic** for the chosen dtype: *read-once* bytes = input + weights (parameters and buffers) + output,
