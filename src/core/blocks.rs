@@ -172,7 +172,7 @@ fn inverted_residual(in_c: u64, expand: u64, out: u64, stride: u64) -> Op {
 }
 
 /// torchvision's `_make_divisible(v, 8)`: round to the nearest multiple of 8, never more than 10% down.
-fn make_divisible(v: u64) -> u64 {
+pub fn make_divisible(v: u64) -> u64 {
     let rounded = ((v + 4) / 8 * 8).max(8);
     if rounded * 10 < v * 9 {
         rounded + 8

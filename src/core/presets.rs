@@ -2,7 +2,7 @@
 //! line up with `print(model)`, torchinfo and fvcore.
 
 mod fastai;
-mod torchvision;
+pub mod torchvision;
 
 use crate::core::arch::Architecture;
 use crate::core::format::{self, ParseError};

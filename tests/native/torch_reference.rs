@@ -45,31 +45,6 @@ fn fire(squeeze: u64, expand: u64) -> String {
     )
 }
 
-/// torchvision EfficientNet with the B0 stages repeated `depths` times.
-fn efficientnet(depths: [u64; 7]) -> String {
-    let stages = [
-        (1, 3, 1, 16),
-        (6, 3, 2, 24),
-        (6, 5, 2, 40),
-        (6, 3, 2, 80),
-        (6, 5, 1, 112),
-        (6, 5, 2, 192),
-        (6, 3, 1, 320),
-    ];
-    let mut features = vec!["seq(conv(32,3,s2,p1,nobias)/bn/silu)".to_string()];
-    for ((t, k, s, c), n) in stages.into_iter().zip(depths) {
-        features.push(format!(
-            "seq(mbconv({t},{c},{k},s{s})/{n}*mbconv({t},{c},{k}))",
-            n = n - 1
-        ));
-    }
-    features.push("seq(conv(1280,1,nobias)/bn/silu)".into());
-    format!(
-        "v1/3x224x224/features:seq({})/avgpool:adaptiveavg(1)/flatten:~flatten/classifier:seq(dropout(0.2)/linear(1000))",
-        features.join("/")
-    )
-}
-
 /// torchvision `mobilenet_v3_small`: (in, kernel, expanded, out, squeeze-excitation, hard-swish, stride) per block.
 fn mobilenet_v3_small() -> String {
     let cfg: [(u64, u64, u64, u64, bool, bool, u64); 11] = [
@@ -85,15 +60,7 @@ fn mobilenet_v3_small() -> String {
         (96, 5, 576, 96, true, true, 1),
         (96, 5, 576, 96, true, true, 1),
     ];
-    // torchvision's _make_divisible(v, 8)
-    let divisible = |v: u64| {
-        let r = ((v + 4) / 8 * 8).max(8);
-        if r * 10 < v * 9 {
-            r + 8
-        } else {
-            r
-        }
-    };
+    let divisible = convscope::core::blocks::make_divisible;
     let mut features = vec!["seq(conv(16,3,s2,p1,nobias)/bn/hardswish)".to_string()];
     for (inp, k, exp, out, se, hs, s) in cfg {
         let act = if hs { "hardswish" } else { "relu" };
@@ -132,7 +99,7 @@ fn custom_spec(name: &str) -> Option<(String, u64)> {
         "wide_resnet50_2" => Some((variant("resnet50", "bottleneck(", "bottleneck(w128,"), 1)),
         "resnet18_160x128_b4" => Some((variant("resnet18", "v1/3x224x224/", "v1/3x160x128/"), 4)),
         "mobilenet_v2_97x131" => Some((variant("mobilenet_v2", "v1/3x224x224/", "v1/3x97x131/"), 2)),
-        "efficientnet_b1" => Some((efficientnet([2, 3, 3, 4, 4, 5, 2]), 1)),
+        "efficientnet_b1" => Some((convscope::core::presets::torchvision::efficientnet_spec([2, 3, 3, 4, 4, 5, 2]), 1)),
         "mobilenet_v3_small" => Some((mobilenet_v3_small(), 1)),
         "norm_zoo" => fixed(
             "v1/3x40x36/conv(32,3,p1,nobias)/groupnorm(8)/mish/conv(64,3,s2,p1)/groupnorm(32)/tanh\

@@ -146,19 +146,21 @@ fn mobilenet_v2() -> Preset {
     preset("mobilenet_v2", "torchvision mobilenet_v2", spec)
 }
 
-/// torchvision `efficientnet_b0`: MBConv stages (expand, kernel, stride, out, layers) of the B0 baseline.
-fn efficientnet_b0() -> Preset {
-    let stages: [(u64, u64, u64, u64, u64); 7] = [
-        (1, 3, 1, 16, 1),
-        (6, 3, 2, 24, 2),
-        (6, 5, 2, 40, 2),
-        (6, 3, 2, 80, 3),
-        (6, 5, 1, 112, 3),
-        (6, 5, 2, 192, 4),
-        (6, 3, 1, 320, 1),
+/// torchvision EfficientNet at width 1.0 with `depths[i]` MBConv blocks in stage `i` (B0: 1, 2, 2, 3, 3, 4, 1;
+/// deeper variants take `ceil(n × depth multiplier)`), 3×224×224, 1000 classes.
+pub fn efficientnet_spec(depths: [u64; 7]) -> String {
+    // (expand, kernel, stride, out) of the B0 stages.
+    let stages: [(u64, u64, u64, u64); 7] = [
+        (1, 3, 1, 16),
+        (6, 3, 2, 24),
+        (6, 5, 2, 40),
+        (6, 3, 2, 80),
+        (6, 5, 1, 112),
+        (6, 5, 2, 192),
+        (6, 3, 1, 320),
     ];
     let mut features = vec!["seq(conv(32,3,s2,p1,nobias)/bn/silu)".to_string()];
-    for (t, k, s, c, n) in stages {
+    for ((t, k, s, c), n) in stages.into_iter().zip(depths) {
         let stride = if s != 1 {
             format!(",s{s}")
         } else {
@@ -172,9 +174,14 @@ fn efficientnet_b0() -> Preset {
         features.push(format!("seq({stage})"));
     }
     features.push("seq(conv(1280,1,nobias)/bn/silu)".into());
-    let spec = format!(
+    format!(
         "v1/3x224x224/features:seq({})/avgpool:adaptiveavg(1)/flatten:~flatten/classifier:seq(dropout(0.2)/linear(1000))",
         features.join("/")
-    );
+    )
+}
+
+/// torchvision `efficientnet_b0`, the baseline of the family.
+fn efficientnet_b0() -> Preset {
+    let spec = efficientnet_spec([1, 2, 2, 3, 3, 4, 1]);
     preset("efficientnet_b0", "torchvision efficientnet_b0", spec)
 }
