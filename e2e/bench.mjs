@@ -1,7 +1,8 @@
 // Speed benchmark (not a pass/fail test): opens resnet50 and resnet152, moves a channel slider 100 times with the
-// keyboard and prints p50/p95 of the `convscope:update` measures (input event → the app's DOM updated). It then
-// moves the slider 100 more times from inside the page and times input → next frame painted (requestAnimationFrame
-// then a task), which adds the browser's own style, layout and paint work.
+// keyboard and prints p50/p95 of the `convscope:update` measures (input event → the frame showing the result laid
+// out and painted: the app ends the measure in a task queued from the next requestAnimationFrame callback). It then
+// moves the slider 100 more times from inside the page and times input → next frame painted the same way from the
+// outside (requestAnimationFrame then a task), as a check on the app's own measure.
 // Usage: node e2e/bench.mjs   (needs a release build in dist/ and the CLI: cargo run -- link <preset>)
 import { execFileSync } from "node:child_process";
 import { serve } from "./serve.mjs";
