@@ -38,6 +38,34 @@ const totals = (page) =>
 /** Waits until the URL fragment differs from `old` (writes are debounced). */
 const hashChange = (page, old) => page.waitForFunction((o) => location.hash !== o, old);
 
+/** The layer table renders only the rows near its scrolled view: scrolls it from top to bottom and returns every
+ *  row's path in order, checking on the way that each rendered row sits where its index says (fixed row height). */
+const allRowPaths = (page) =>
+  page.evaluate(async () => {
+    const wrap = document.querySelector(".layers-wrap");
+    const table = wrap.querySelector("table.layers");
+    const total = Number(table.dataset.rows);
+    const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    const paths = new Array(total);
+    const misplaced = [];
+    for (let top = 0; ; top += Math.max(24, wrap.clientHeight - 48)) {
+      wrap.scrollTop = top;
+      await frame();
+      await frame();
+      const rows = [...wrap.querySelectorAll("tbody tr.row")];
+      const origin = table.tBodies[0].getBoundingClientRect().top;
+      for (const r of rows) {
+        const i = Number(r.dataset.index);
+        paths[i] = r.dataset.path;
+        const box = r.getBoundingClientRect();
+        if (Math.abs(box.top - origin - i * 24) > 0.5 || Math.abs(box.height - 24) > 0.5) misplaced.push(r.dataset.path);
+      }
+      if (wrap.scrollTop + wrap.clientHeight >= wrap.scrollHeight - 1) break;
+    }
+    wrap.scrollTop = 0;
+    return { total, paths, misplaced };
+  });
+
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   server = await serve();
@@ -65,8 +93,11 @@ describe("every preset's link shows the CLI's totals", () => {
       assert.equal(got.activation_bytes, want.totals.activation_bytes);
       assert.ok(Math.abs(got.time_s - want.totals.time_s) <= 1e-9 * want.totals.time_s, `${got.time_s} vs ${want.totals.time_s}`);
       assert.equal(got.diagnostics, 0);
-      const rows = await page.$$eval("tr.row", (r) => r.length);
-      assert.equal(rows, want.layers.length);
+      // Every layer has its row, in order (the table renders only the rows in view; scroll through it).
+      const { total, paths, misplaced } = await allRowPaths(page);
+      assert.equal(total, want.layers.length);
+      assert.deepEqual(paths, want.layers.map((l) => l.path));
+      assert.deepEqual(misplaced, []);
       await page.close();
     });
   }
@@ -121,8 +152,10 @@ describe("editing, history and sharing", () => {
   });
 
   test("Copy as Markdown has every row; Copy link is the page's address", async () => {
-    const page = await open(cli("link", "vgg16").trim());
-    const rows = await page.$$eval("tr.row", (r) => r.map((x) => x.dataset.path));
+    // resnet152: far more rows than the table renders at once; the copy has them all.
+    const page = await open(cli("link", "resnet152").trim());
+    const rows = JSON.parse(cli("summary", "resnet152", "--format", "json")).layers.map((l) => l.path);
+    assert.ok((await page.$$("tr.row")).length < rows.length);
     await page.click("#copy-markdown");
     await page.waitForFunction(() => document.querySelector(".copy-status").textContent.includes("copied"));
     const md = await page.evaluate(() => navigator.clipboard.readText());
@@ -146,6 +179,53 @@ describe("editing, history and sharing", () => {
     await page.keyboard.press("Enter");
     await page.waitForSelector('tr.row.selected[data-path="layer2.0.conv1"]');
     assert.ok(await page.$(".node.selected .node-editor"));
+    await page.close();
+  });
+
+  test("the long table: a selection in the editor scrolls to its row, arrows move between rows, printing shows every row", async () => {
+    const page = await open(cli("link", "resnet152").trim());
+    const total = JSON.parse(cli("summary", "resnet152", "--format", "json")).layers.length;
+    assert.equal(await page.$eval("table.layers", (t) => Number(t.dataset.rows)), total);
+    const rendered = await page.$$eval("tr.row", (r) => r.length);
+    assert.ok(rendered < total / 4, `${rendered} of ${total} rows rendered`);
+    assert.equal(await page.$('tr.row[data-path="fc"]'), null);
+
+    // The last layer, selected in the editor: its row is rendered, highlighted and in view (not under the
+    // table's sticky header or footer, and inside the page).
+    await page.locator(".node-label").filter({ has: page.locator(".node-name", { hasText: /^fc$/ }) }).click();
+    await page.waitForSelector('tr.row.selected[data-path="fc"]');
+    const inView = () =>
+      page.evaluate(() => {
+        const wrap = document.querySelector(".layers-wrap");
+        const w = wrap.getBoundingClientRect();
+        const head = wrap.querySelector("thead").getBoundingClientRect().height;
+        const foot = wrap.querySelector("tfoot").getBoundingClientRect().height;
+        const r = document.activeElement?.matches("tr.row")
+          ? document.activeElement.getBoundingClientRect()
+          : document.querySelector("tr.row.selected").getBoundingClientRect();
+        return r.top >= w.top + head - 0.5 && r.bottom <= w.bottom - foot + 0.5 && r.top >= 0 && r.bottom <= innerHeight;
+      });
+    await page.waitForFunction(() => document.querySelector(".layers-wrap").scrollTop > 0);
+    assert.ok(await inView(), "the selected row is out of view");
+
+    // Arrow keys move the focus between rows, through rows that were not rendered when it started; Enter selects.
+    await page.focus('tr.row[data-path="fc"]');
+    for (let i = 0; i < 60; i++) await page.keyboard.press("ArrowUp");
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.index), String(total - 61));
+    assert.ok(await inView(), "the focused row is out of view");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(`tr.row.selected[data-index="${total - 61}"]`);
+    await page.keyboard.press("ArrowDown");
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.index), String(total - 60));
+
+    // Printing: every row is rendered and the table's box does not clip them.
+    await page.evaluate(() => dispatchEvent(new Event("beforeprint")));
+    await page.waitForFunction((n) => document.querySelectorAll("tr.row").length === n, total);
+    await page.emulateMedia({ media: "print" });
+    assert.ok(await page.$eval(".layers-wrap", (w) => w.scrollHeight <= w.clientHeight + 1), "the printed table is clipped");
+    await page.emulateMedia({ media: "screen" });
+    await page.evaluate(() => dispatchEvent(new Event("afterprint")));
+    await page.waitForFunction((n) => document.querySelectorAll("tr.row").length < n, total);
     await page.close();
   });
 

@@ -119,6 +119,52 @@ async fn a_slider_changes_the_table_and_the_fragment() {
     unmount(handle, root).await;
 }
 
+/// The table renders only the rows near its view, and spacer rows stand in for the others at the fixed row height.
+#[wasm_bindgen_test]
+async fn a_long_table_renders_a_window_of_rows_and_scrolls_to_a_selection() {
+    let preset = presets::find("resnet152").expect("preset");
+    let arch = preset.architecture().expect("parses");
+    let options = convscope::core::analysis::Options {
+        batch: preset.batch,
+        ..Default::default()
+    };
+    let rows = convscope::core::analysis::analyse(&arch, &options).rows;
+    let last = rows.last().expect("rows").path.clone();
+    // The app's stylesheet gives the table its scroll box and fixed row height.
+    if document().get_element_by_id("app-style").is_none() {
+        let style = document().create_element("style").expect("style");
+        style.set_id("app-style");
+        style.set_text_content(Some(include_str!("../static/style.css")));
+        document().head().expect("head").append_child(&style).expect("append");
+    }
+    let (handle, root) = mount(&format!("{}&sel={last}", link("resnet152"))).await;
+    sleep(100).await;
+    let table = find(&root, "table.layers");
+    assert_eq!(
+        table.get_attribute("data-rows").unwrap_or_default(),
+        rows.len().to_string()
+    );
+    let rendered = root.query_selector_all("tr.row").expect("rows").length() as usize;
+    assert!(rendered > 10 && rendered < rows.len() / 2, "{rendered} rows rendered");
+    // Rendered rows plus the rows the spacers stand for: the whole table.
+    let spacers = root.query_selector_all("tr.spacer").expect("spacers");
+    let spaced: f64 = (0..spacers.length())
+        .filter_map(|i| spacers.item(i))
+        .filter_map(|n| n.dyn_into::<Element>().ok())
+        .map(|e| e.get_bounding_client_rect().height())
+        .sum();
+    assert_eq!((spaced / 24.0).round() as usize + rendered, rows.len());
+    // The selection from the link is the last row: it is rendered, selected, and its row is in the table's view.
+    let selected = find(&root, "tr.row.selected");
+    assert_eq!(selected.get_attribute("data-path").as_deref(), Some(last.as_str()));
+    let (wrap, row) = (
+        find(&root, ".layers-wrap").get_bounding_client_rect(),
+        selected.get_bounding_client_rect(),
+    );
+    assert!(row.top() >= wrap.top() && row.bottom() <= wrap.bottom(), "row out of view");
+    unmount(handle, root).await;
+}
+
 #[wasm_bindgen_test]
 async fn a_truncated_link_shows_a_message_and_opens_the_valid_prefix() {
     let full = link("resnet18");

@@ -1,15 +1,51 @@
 //! The per-layer table (torchinfo / learn.summary style), its totals row and the per-stage subtotals.
+//!
+//! The table is virtualised: every row has the same height ([`ROW_HEIGHT`]), so only the rows in and near the
+//! scrolled view are in the DOM, between two spacer rows that keep the scroll height of the whole table. A slider
+//! step then costs the browser the layout and paint of a few dozen rows instead of hundreds (resnet152 has 515).
+//! Everything that needs all rows reads the analysis, not the DOM: the totals, the stage subtotals, the Markdown
+//! copy. Printing renders every row.
 
+use std::ops::Range;
 use std::rc::Rc;
 
+use gloo::events::EventListener;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::core::action::path_contains;
-use crate::core::analysis::Analysis;
+use crate::core::analysis::{Analysis, Row};
 use crate::core::report::{bytes, seconds, si, thousands};
 use crate::ui::stage_row::StageTable;
 use crate::ui::state::{AppHandle, UiAction};
 use crate::ui::table_row::TableRow;
+
+/// The height of every body row in CSS pixels; static/style.css sets the same (`--row-h`).
+pub const ROW_HEIGHT: f64 = 24.0;
+/// Rows rendered beyond each edge of the view, so that a scroll or a Tab press finds its row already there.
+const OVERSCAN: usize = 12;
+/// The window moves in steps of this many rows, so scrolling re-renders the table only every few rows.
+const STEP: usize = 8;
+
+/// The rows to render: the view starts at row `first_row` (rounded down to a [`STEP`]) and holds about
+/// `view_rows` rows.
+pub fn row_window(rows: usize, first_row: usize, view_rows: usize) -> Range<usize> {
+    let first = first_row / STEP * STEP;
+    let start = first.saturating_sub(OVERSCAN).min(rows);
+    let end = first
+        .saturating_add(STEP + view_rows + OVERSCAN)
+        .min(rows);
+    start..end
+}
+
+/// How many rows fit in the view: the table's scroll box is never taller than the window.
+fn view_rows() -> usize {
+    let height = web_sys::window()
+        .and_then(|w| w.inner_height().ok())
+        .and_then(|h| h.as_f64())
+        .unwrap_or(800.0);
+    (height / ROW_HEIGHT).ceil().max(1.0) as usize
+}
 
 /// Properties of [`SummaryTable`].
 #[derive(Properties, PartialEq)]
@@ -18,25 +54,161 @@ pub struct SummaryTableProps {
     pub selected: Option<String>,
 }
 
+fn element(id: &str) -> Option<web_sys::Element> {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+}
+
 /// Scrolls `container` so that the first element matching `selector` inside it is visible, without moving the
 /// page; nothing happens when the container does not scroll (narrow screens).
 pub fn reveal(container: &str, selector: &str) {
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+    let Some(c) = element(container) else {
         return;
     };
-    let Some(c) = doc.get_element_by_id(container) else {
-        return;
-    };
+    if let Some(el) = c.query_selector(selector).ok().flatten() {
+        let r = el.get_bounding_client_rect();
+        reveal_span(&c, r.top(), r.bottom());
+    }
+}
+
+/// Scrolls `c` so that the span from `top` to `bottom` (viewport coordinates) is visible, if it is not.
+fn reveal_span(c: &web_sys::Element, top: f64, bottom: f64) {
     if c.scroll_height() <= c.client_height() {
         return;
     }
-    let Some(el) = c.query_selector(selector).ok().flatten() else {
-        return;
-    };
-    let (cr, er) = (c.get_bounding_client_rect(), el.get_bounding_client_rect());
-    if er.top() < cr.top() + 40.0 || er.bottom() > cr.bottom() {
-        let target = c.scroll_top() as f64 + er.top() - cr.top() - cr.height() / 3.0;
+    let cr = c.get_bounding_client_rect();
+    if top < cr.top() + 40.0 || bottom > cr.bottom() {
+        let target = c.scroll_top() as f64 + top - cr.top() - cr.height() / 3.0;
         c.set_scroll_top(target.max(0.0) as i32);
+    }
+}
+
+/// Scrolls the table's box to row `index` if it is out of view (under the sticky header or footer counts as out),
+/// then the results panel to the table. Works whether or not the row is rendered: rows have a fixed height.
+fn scroll_to_row(wrap: &web_sys::Element, index: usize) {
+    let part = |sel: &str| {
+        wrap.query_selector(sel)
+            .ok()
+            .flatten()
+            .map_or(0.0, |e| e.get_bounding_client_rect().height())
+    };
+    let (head, foot) = (part("thead"), part("tfoot"));
+    let view = (wrap.client_height() as f64 - head - foot).max(ROW_HEIGHT);
+    let y = index as f64 * ROW_HEIGHT;
+    let top = wrap.scroll_top() as f64;
+    if y < top || y + ROW_HEIGHT > top + view {
+        wrap.set_scroll_top((y - view / 3.0).max(0.0) as i32);
+    }
+    if let Some(results) = element("results") {
+        let row_top = wrap.get_bounding_client_rect().top() + head + y - wrap.scroll_top() as f64;
+        reveal_span(&results, row_top, row_top + ROW_HEIGHT);
+    }
+}
+
+/// Moves the keyboard focus from a row to the row `delta` away (arrow keys); returns whether it did.
+fn focus_neighbour(wrap: &web_sys::Element, e: &KeyboardEvent, delta: isize) -> bool {
+    let index = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|t| t.closest("tr.row").ok().flatten())
+        .and_then(|row| row.get_attribute("data-index"))
+        .and_then(|i| i.parse::<usize>().ok());
+    let Some(next) = index.and_then(|i| i.checked_add_signed(delta)) else {
+        return false;
+    };
+    // The neighbour is rendered: the focused row is in view and the window reaches OVERSCAN rows beyond.
+    let row = wrap
+        .query_selector(&format!("tr.row[data-index=\"{next}\"]"))
+        .ok()
+        .flatten()
+        .and_then(|r| r.dyn_into::<web_sys::HtmlElement>().ok());
+    row.is_some_and(|r| r.focus().is_ok())
+}
+
+/// The index of the row that has the keyboard focus, if it is one of the table's.
+fn focused_row(wrap: &NodeRef) -> Option<usize> {
+    let wrap = wrap.cast::<web_sys::Element>()?;
+    let active = web_sys::window()?.document()?.active_element()?;
+    if !active.matches("tr.row").unwrap_or(false) || !wrap.contains(Some(&active)) {
+        return None;
+    }
+    active.get_attribute("data-index")?.parse().ok()
+}
+
+/// Gives the focus back to row `index` after a render. When the window moves, Yew may move rows that stay
+/// rendered to their new place in the DOM, and a moved element loses the focus.
+fn keep_focus(wrap: &NodeRef, index: usize) {
+    if focused_row(wrap) == Some(index) {
+        return;
+    }
+    let row = wrap
+        .cast::<web_sys::Element>()
+        .and_then(|w| {
+            w.query_selector(&format!("tr.row[data-index=\"{index}\"]"))
+                .ok()
+                .flatten()
+        })
+        .and_then(|r| r.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(r) = row {
+        let _ = r.focus();
+    }
+}
+
+/// Column widths in `ch` of the table font, so that they do not depend on which rows are rendered.
+fn column_widths(a: &Analysis) -> [f64; 12] {
+    let longest = |f: &dyn Fn(&Row) -> usize| a.rows.iter().map(f).max().unwrap_or(0);
+    let path = longest(&|r| r.path.chars().count() + r.depth).max(5);
+    let class = longest(&|r| r.class.len() + if r.functional { 5 } else { 0 }).max(4);
+    let shape = longest(&|r| {
+        r.stats.map_or(0, |s| {
+            s.output
+                .display_with_batch(a.options.batch)
+                .chars()
+                .count()
+        })
+    })
+    .max(12);
+    let index = a.rows.len().max(10).to_string().len();
+    // One `ch` is the width of a digit of the table's font. Paths and shapes are in a slightly smaller monospaced
+    // font, class names are mostly letters, narrower than digits.
+    [
+        index as f64,
+        path as f64 * 0.92,
+        class as f64 * 0.9,
+        shape as f64 * 0.92,
+        11.0, // params: 23,508,032
+        9.0,  // MACs, with the bar
+        11.0, // "Activations"
+        10.0, // read-once: 784.00 KiB
+        6.0,  // FLOP/B
+        9.0,  // RF: 1000×1000
+        9.0,  // time: 542.67 µs
+        8.0,  // bound
+    ]
+}
+
+/// The `<colgroup>` of fixed column widths and the table's minimum width.
+fn columns(a: &Analysis) -> (Html, String) {
+    // 17px is the cell padding and border.
+    let widths = column_widths(a);
+    let total: f64 = widths.iter().sum();
+    let cols = html! {
+        <colgroup>
+            { for widths.iter().map(|w| html! { <col style={format!("width:calc({w:.1}ch + 17px)")} /> }) }
+        </colgroup>
+    };
+    (cols, format!("width:max(100%, calc({total:.1}ch + 204px))"))
+}
+
+/// A spacer row standing in for `rows` rows that are not rendered.
+fn spacer(rows: usize) -> Html {
+    html! {
+        if rows > 0 {
+            <tr class="spacer" aria-hidden="true">
+                <td colspan="12" style={format!("height:{}px", rows as f64 * ROW_HEIGHT)}></td>
+            </tr>
+        }
     }
 }
 
@@ -44,14 +216,73 @@ pub fn reveal(container: &str, selector: &str) {
 #[function_component(SummaryTable)]
 pub fn summary_table(p: &SummaryTableProps) -> Html {
     let app = use_context::<AppHandle>();
+    let wrap = use_node_ref();
+    // The first row in view, from the scroll position; rounded to a STEP so equal windows do not re-render.
+    let first_row = use_state_eq(|| 0usize);
+    // While printing, every row is rendered.
+    let printing = use_state_eq(|| false);
     {
-        let sel = p.selected.clone();
-        use_effect_with(sel, |sel| {
-            if sel.is_some() {
-                reveal("results", "tr.row.selected");
+        let printing = printing.clone();
+        use_effect_with((), move |_| {
+            let window = web_sys::window();
+            let listeners = window.map(|w| {
+                let (on, off) = (printing.clone(), printing);
+                (
+                    EventListener::new(&w, "beforeprint", move |_| on.set(true)),
+                    EventListener::new(&w, "afterprint", move |_| off.set(false)),
+                )
+            });
+            move || drop(listeners)
+        });
+    }
+    {
+        // A selection made anywhere (the editor, a link) scrolls its first row into view, rendered or not.
+        let (wrap, analysis, first_row) = (wrap.clone(), p.analysis.clone(), first_row.clone());
+        use_effect_with(p.selected.clone(), move |sel| {
+            let index = sel.as_deref().and_then(|s| {
+                analysis
+                    .rows
+                    .iter()
+                    .position(|r| path_contains(s, &r.path))
+            });
+            if let (Some(i), Some(w)) = (index, wrap.cast::<web_sys::Element>()) {
+                scroll_to_row(&w, i);
+                first_row.set(w.scroll_top().max(0) as usize / ROW_HEIGHT as usize / STEP * STEP);
             }
         });
     }
+    {
+        let (wrap, focused) = (wrap.clone(), focused_row(&wrap));
+        use_effect(move || {
+            if let Some(i) = focused {
+                keep_focus(&wrap, i);
+            }
+        });
+    }
+    let onscroll = {
+        let (wrap, first_row) = (wrap.clone(), first_row.clone());
+        Callback::from(move |_: Event| {
+            if let Some(w) = wrap.cast::<web_sys::Element>() {
+                first_row.set(w.scroll_top().max(0) as usize / ROW_HEIGHT as usize / STEP * STEP);
+            }
+        })
+    };
+    let onkeydown = {
+        let wrap = wrap.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let delta = match e.key().as_str() {
+                "ArrowDown" => 1,
+                "ArrowUp" => -1,
+                _ => return,
+            };
+            if wrap
+                .cast::<web_sys::Element>()
+                .is_some_and(|w| focus_neighbour(&w, &e, delta))
+            {
+                e.prevent_default();
+            }
+        })
+    };
     // A stable callback: rows whose numbers did not change then skip rendering.
     let dispatcher = app.as_ref().map(|a| a.dispatcher());
     let on_select = use_callback(dispatcher, |path: String, d| {
@@ -63,10 +294,17 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
     let t = &a.totals;
     let batch = a.options.batch;
     let sel = p.selected.as_deref();
+    let n = a.rows.len();
+    let shown = if *printing {
+        0..n
+    } else {
+        row_window(n, *first_row, view_rows())
+    };
+    let (cols, table_style) = columns(a);
     html! {
         <section class="card table-card" aria-labelledby="table-h">
             <h2 id="table-h">{ "Per layer" }
-                <span class="muted small">{ format!(" · {} layer calls, batch {}, {}, {}", a.rows.len(), batch,
+                <span class="muted small">{ format!(" · {} layer calls, batch {}, {}, {}", n, batch,
                     a.options.dtype.name(), a.options.device.name) }</span>
             </h2>
             if let Some(e) = &a.input_error {
@@ -75,9 +313,11 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
             if a.truncated {
                 <div class="notice error" role="alert">{ "The network has too many layer calls; only the first ones are listed." }</div>
             }
-            <div class="table-wrap" style={format!("--total:{}", t.macs.max(1))}>
-                <table class="summary" id="summary">
-                    <thead><tr>
+            <div class="table-wrap layers-wrap" ref={wrap} {onscroll} style={format!("--total:{}", t.macs.max(1))}>
+                <table class="summary layers" id="summary" style={table_style} aria-rowcount={(n + 2).to_string()}
+                    data-rows={n.to_string()} data-first={shown.start.to_string()} data-last={shown.end.to_string()}>
+                    { cols }
+                    <thead><tr aria-rowindex="1">
                         <th>{ "#" }</th><th>{ "Layer" }</th><th>{ "Type" }</th><th>{ "Output shape" }</th>
                         <th class="num">{ "Params" }</th><th class="num">{ "MACs" }</th>
                         <th class="num" title="output activations">{ "Activations" }</th>
@@ -86,15 +326,17 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
                         <th class="num" title="receptive field, input pixels">{ "RF" }</th>
                         <th class="num" title="roofline estimate">{ "Time" }</th><th>{ "Bound" }</th>
                     </tr></thead>
-                    <tbody>
-                        { for a.rows.iter().map(|r| {
+                    <tbody {onkeydown}>
+                        { spacer(shown.start) }
+                        { for a.rows[shown.clone()].iter().map(|r| {
                             let selected = sel.is_some_and(|s| path_contains(s, &r.path));
                             html! {
                                 <TableRow key={r.index} row={r.clone()} {batch} {selected} on_select={on_select.clone()} />
                             }
                         }) }
+                        { spacer(n - shown.end) }
                     </tbody>
-                    <tfoot><tr class="total-row">
+                    <tfoot><tr class="total-row" aria-rowindex={(n + 2).to_string()}>
                         <td></td><td>{ "Total" }</td><td></td><td></td>
                         <td class="num">{ thousands(t.params) }</td>
                         <td class="num" title={thousands(t.macs)}>{ si(t.macs as f64) }</td>

@@ -1,5 +1,6 @@
 //! One row of the per-layer table. Its props hold only the row's own numbers, so when an edit changes a few
-//! layers only those rows render again (the MACs bar scales with the total through a CSS variable).
+//! layers only those rows render again (the MACs bar scales with the total through a CSS variable). Every row is one
+//! line of the same height: the table renders only the rows in view and computes the others' positions.
 
 use yew::prelude::*;
 
@@ -53,7 +54,7 @@ pub fn table_row(p: &TableRowProps) -> Html {
     }
     let head = html! { <>
         <td class="idx">{ r.index }</td>
-        <td class="path" style={format!("--d:{}", r.depth)}>{ r.path.clone() }</td>
+        <td class="path" style={format!("--d:{}", r.depth)} title={r.path.clone()}>{ r.path.clone() }</td>
         <td class="cls">{ class }</td>
     </> };
     match (&r.stats, &r.diagnostic) {
@@ -65,7 +66,7 @@ pub fn table_row(p: &TableRowProps) -> Html {
             };
             html! {
                 <tr class={classes} tabindex="0" aria-selected={p.selected.to_string()} {onclick} {onkeydown}
-                    data-path={r.path.clone()}>
+                    data-path={r.path.clone()} data-index={r.index.to_string()} aria-rowindex={(r.index + 2).to_string()}>
                     { head }
                     <td class="shape">{ s.output.display_with_batch(p.batch) }</td>
                     <td class="num">{ thousands(s.params) }</td>
@@ -89,9 +90,11 @@ pub fn table_row(p: &TableRowProps) -> Html {
             classes.push(if cause { "bad" } else { "skipped" });
             html! {
                 <tr class={classes} tabindex="0" aria-selected={p.selected.to_string()} {onclick} {onkeydown}
-                    data-path={r.path.clone()}>
+                    data-path={r.path.clone()} data-index={r.index.to_string()} aria-rowindex={(r.index + 2).to_string()}>
                     { head }
-                    <td class="diag" colspan="9">{ if cause { "⚠ " } else { "" } }{ msg }</td>
+                    // One line like every row (the table relies on a fixed row height); the whole message is in
+                    // the tooltip and in the editor.
+                    <td class="diag" colspan="9" title={msg.clone()}>{ if cause { "⚠ " } else { "" } }{ msg }</td>
                 </tr>
             }
         }
