@@ -3,6 +3,9 @@
 //! dispatching [`state::UiAction`]s, which wrap the pure [`crate::core::action::Action`]s.
 
 mod app;
+mod chart_backend;
+mod chart_canvas;
+mod chart_theme;
 mod charts_panel;
 mod clipboard;
 mod conventions;

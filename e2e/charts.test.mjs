@@ -1,0 +1,215 @@
+// End-to-end tests of the charts in the release build (dist/): the four canvases are painted, hovering shows a
+// layer's tooltip, clicking selects that layer in the table, Export PNG downloads a PNG, a slider repaints within
+// the `convscope:update` measure; screenshots at desktop and phone sizes (light and dark) go to test-artifacts/.
+// Run: node --test e2e/charts.test.mjs   (after `trunk build --release`; DIST=dir serves another build).
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { serve } from "./serve.mjs";
+import { launch } from "./browser.mjs";
+
+const ARTIFACTS = new URL("../test-artifacts/", import.meta.url).pathname;
+const cli = (...args) => execFileSync("cargo", ["run", "-q", "--", ...args], { encoding: "utf8" });
+const KINDS = ["compute", "rf", "tradeoff", "roofline"];
+
+let server, browser, resnet50, paths;
+const problems = [];
+
+async function open(hash, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  const page = await context.newPage();
+  page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
+  page.on("pageerror", (e) => problems.push(String(e)));
+  await page.goto(`${server.url}${hash}`);
+  await page.waitForSelector("canvas.chart-canvas");
+  return page;
+}
+
+/** Per chart: how many pixels differ from the top-left (background) pixel, and a checksum of all pixels. */
+const pixels = (page) =>
+  page.$$eval("canvas.chart-canvas", (cs) =>
+    cs.map((c) => {
+      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      let inked = 0;
+      let sum = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) inked++;
+        sum = (sum * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) >>> 0;
+      }
+      return { chart: c.dataset.chart, inked: inked / (d.length / 4), sum, width: c.width, cssWidth: c.clientWidth };
+    }),
+  );
+
+/** The layer path a tooltip title names (`#37 layer2.0.bn1 · BatchNorm2d`). */
+const pathIn = (label) => paths.find((p) => label.split(/\s+/).includes(p));
+
+/** Sweeps the pointer over a chart, row by row from `yFrom` down, until a tooltip shows; returns its title. */
+async function hoverUntilTip(page, chart, yFrom = 0.6) {
+  await page.locator(`canvas[data-chart=${chart}]`).scrollIntoViewIfNeeded();
+  const box = await page.locator(`canvas[data-chart=${chart}]`).boundingBox();
+  for (let fy = yFrom; fy < 0.95; fy += 0.025) {
+    for (let fx = 0.3; fx < 0.97; fx += 0.015) {
+      const [x, y] = [box.x + box.width * fx, box.y + box.height * fy];
+      await page.mouse.move(x, y);
+      if (await page.$(".chart-tip")) return { label: await page.textContent(".chart-tip-label"), x, y };
+    }
+  }
+  throw new Error(`no tooltip over the ${chart} chart`);
+}
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  // DIST serves another build directory (e.g. a private one while others rebuild dist/).
+  server = await serve(process.env.DIST);
+  browser = await launch();
+  resnet50 = cli("link", "resnet50").trim();
+  paths = JSON.parse(cli("summary", "resnet50", "--format", "json")).layers.map((l) => l.path);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe("charts", () => {
+  test("resnet50: the four canvases are painted, sharp on a 2× screen", async () => {
+    const page = await open(resnet50, { deviceScaleFactor: 2 });
+    const got = await pixels(page);
+    assert.deepEqual(got.map((g) => g.chart), KINDS);
+    for (const g of got) {
+      assert.ok(g.inked > 0.02, `${g.chart}: only ${(g.inked * 100).toFixed(1)}% of its pixels are drawn`);
+      assert.equal(g.width, g.cssWidth * 2, `${g.chart}: backing store follows devicePixelRatio`);
+    }
+    await page.context().close();
+  });
+
+  test("hover shows the layer's tooltip; click selects that row in the table", async () => {
+    const page = await open(resnet50);
+    const tip = await hoverUntilTip(page, "compute");
+    const { x, y } = tip;
+    const label = pathIn(tip.label);
+    assert.ok(label, `tooltip names a layer path: ${tip.label}`);
+    assert.match(await page.textContent(".chart-tip-detail"), /MACs/);
+    await page.mouse.click(x, y);
+    await page.waitForSelector(`tr.row.selected[data-path="${label}"]`);
+    await page.waitForFunction((l) => location.hash.includes(`sel=${l}`), label);
+    // The editor follows: the layer's node is selected.
+    assert.ok(await page.$(".node.selected"));
+
+    // A point on the roofline selects its layer too.
+    const point = await hoverUntilTip(page, "roofline", 0.3);
+    assert.ok(pathIn(point.label), point.label);
+    await page.mouse.click(point.x, point.y);
+    await page.waitForSelector(`tr.row.selected[data-path="${pathIn(point.label)}"]`);
+    await page.context().close();
+  });
+
+  test("switches repaint their chart; the keyboard reaches them and the marks", async () => {
+    const page = await open(resnet50);
+    const before = await pixels(page);
+    await page.selectOption("#chart-group", "stage");
+    await page.check("#chart-rf-log");
+    await page.selectOption("#chart-trade-metric", "time");
+    await page.waitForTimeout(50);
+    const after = await pixels(page);
+    assert.notEqual(after[0].sum, before[0].sum, "compute chart repainted per stage");
+    assert.notEqual(after[1].sum, before[1].sum, "RF chart repainted on a log scale");
+    assert.notEqual(after[2].sum, before[2].sum, "trade-off chart repainted by time");
+    assert.equal(after[3].sum, before[3].sum, "roofline untouched");
+    // Tab reaches the canvas; arrows walk its marks with a tooltip; Enter selects.
+    await page.focus("canvas[data-chart=compute]");
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.press("ArrowRight");
+    const stage = await page.textContent(".chart-tip-label");
+    assert.match(stage, /^stage \d+×\d+/);
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("tr.row.selected");
+    await page.context().close();
+  });
+
+  test("Export PNG downloads the chart as a PNG", async () => {
+    const page = await open(resnet50);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#chart-roofline .chart-export")]);
+    assert.equal(download.suggestedFilename(), "convscope-roofline.png");
+    const file = `${ARTIFACTS}export-roofline.png`;
+    await download.saveAs(file);
+    const png = readFileSync(file);
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    assert.ok(png.length > 5000, `${png.length} bytes`);
+    await page.context().close();
+  });
+
+  test("a slider repaints every chart inside the convscope:update measure", async () => {
+    // The input size moves every chart (channels alone leave the receptive field as it is).
+    const page = await open(resnet50);
+    const before = await pixels(page);
+    await page.evaluate(() => performance.clearMeasures());
+    await page.focus("#in-hw");
+    for (let i = 0; i < 11; i++) {
+      await page.keyboard.press(i < 5 || i === 10 ? "ArrowRight" : "ArrowLeft");
+      await page.waitForTimeout(40);
+    }
+    await page.waitForTimeout(100);
+    const after = await pixels(page);
+    for (let i = 0; i < KINDS.length; i++) assert.notEqual(after[i].sum, before[i].sum, `${KINDS[i]} repainted`);
+    const m = await page.evaluate(() => {
+      const get = (n) => performance.getEntriesByName(n);
+      const updates = get("convscope:update");
+      const charts = ["compute", "rf", "tradeoff", "roofline"].map((k) => get(`convscope:chart:${k}`));
+      // Every chart draw of an update lies inside that update's measure.
+      const inside = charts.flat().every((c) =>
+        updates.some((u) => c.startTime >= u.startTime - 0.01 && c.startTime + c.duration <= u.startTime + u.duration + 0.01),
+      );
+      return {
+        whatif: get("convscope:whatif").map((e) => e.duration),
+        updates: updates.map((u) => u.duration),
+        charts: charts.map((c) => c.map((e) => e.duration)),
+        inside,
+      };
+    });
+    // Inputs that arrive before a frame share one measure; every input repaints every chart.
+    assert.ok(m.updates.length >= 1 && m.updates.length <= 11, `${m.updates.length} measures`);
+    for (const c of m.charts) assert.equal(c.length, 11);
+    assert.ok(m.inside, "chart draws end before the update measure does");
+    const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+    const sums = m.charts[0].map((_, i) => m.charts.reduce((s, c) => s + c[i], 0));
+    console.log(
+      `resnet50 input-size slider: convscope:update median ${median(m.updates).toFixed(1)} ms; ` +
+        `charts ${KINDS.map((k, i) => `${k} ${median(m.charts[i]).toFixed(1)}`).join(", ")}; all four ${median(sums).toFixed(1)} ms; ` +
+        `what-if analyses ${median(m.whatif).toFixed(1)} ms`,
+    );
+    await page.context().close();
+  });
+
+  test("screenshots: desktop, phone, dark", async () => {
+    const desktop = { viewport: { width: 1280, height: 800 } };
+    const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+    const shots = [
+      ["charts-desktop.png", desktop],
+      ["charts-phone.png", phone],
+      ["charts-dark.png", { ...desktop, colorScheme: "dark" }],
+      ["charts-phone-dark.png", { ...phone, colorScheme: "dark" }],
+    ];
+    for (const [name, options] of shots) {
+      const page = await open(`${resnet50}&sel=layer2.0`, options);
+      // The page as it opens (the table scrolled to the selection), then the charts in view, then all of them.
+      await page.screenshot({ path: `${ARTIFACTS}page-${name}` });
+      await page.$eval("#charts", (e) => e.scrollIntoView());
+      await page.screenshot({ path: `${ARTIFACTS}view-${name}` });
+      if (options.viewport.width > 900) await page.setViewportSize({ width: options.viewport.width, height: 1500 });
+      const got = await pixels(page);
+      for (const g of got) assert.ok(g.inked > 0.02, `${name} ${g.chart}`);
+      if (options.colorScheme === "dark") {
+        const bg = await page.$eval("canvas.chart-canvas", (c) => [...c.getContext("2d").getImageData(1, 1, 1, 1).data]);
+        assert.ok(bg[0] < 60 && bg[1] < 60 && bg[2] < 60, `dark chart background: ${bg}`);
+      }
+      await page.locator("#charts").screenshot({ path: `${ARTIFACTS}${name}` });
+      await page.context().close();
+    }
+  });
+
+  test("no console errors", () => {
+    assert.deepEqual(problems, []);
+  });
+});
