@@ -250,3 +250,125 @@ fn opening_fragments() {
             .expect("arch")
     );
 }
+
+// ───────────── Charts (src/ui/charts_panel.rs, src/ui/chart_canvas.rs) ─────────────
+
+/// Adds the app's stylesheet to the page once: the charts take their size from it.
+fn chart_style() {
+    if document().get_element_by_id("chart-style").is_none() {
+        let style = document().create_element("style").expect("style");
+        style.set_id("chart-style");
+        style.set_text_content(Some(include_str!("../static/style.css")));
+        document()
+            .head()
+            .expect("head")
+            .append_child(&style)
+            .expect("append");
+    }
+}
+
+/// Per chart canvas, in page order: its `data-chart`, the share of its pixels that differ from the top-left
+/// (background) pixel, and a checksum of all its pixels.
+fn chart_pixels(root: &Element) -> Vec<(String, f64, u64)> {
+    use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+    let list = root
+        .query_selector_all("canvas.chart-canvas")
+        .expect("canvases");
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .map(|n| {
+            let canvas: HtmlCanvasElement = n.dyn_into().expect("a canvas");
+            let ctx: CanvasRenderingContext2d = canvas
+                .get_context("2d")
+                .expect("context")
+                .expect("2d")
+                .dyn_into()
+                .expect("2d context");
+            let (w, h) = (canvas.width(), canvas.height());
+            let data = ctx
+                .get_image_data(0.0, 0.0, w as f64, h as f64)
+                .expect("pixels")
+                .data();
+            let bg = (data[0], data[1], data[2]);
+            let mut inked = 0usize;
+            let mut sum = 0u64;
+            for px in data.chunks_exact(4) {
+                if (px[0], px[1], px[2]) != bg {
+                    inked += 1;
+                }
+                sum = sum
+                    .wrapping_mul(31)
+                    .wrapping_add(u64::from(px[0]) + 7 * u64::from(px[1]) + 13 * u64::from(px[2]));
+            }
+            let share = inked as f64 / (data.len() / 4).max(1) as f64;
+            (canvas.get_attribute("data-chart").unwrap_or_default(), share, sum)
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn the_four_charts_are_painted_and_a_slider_repaints_them() {
+    chart_style();
+    let (handle, root) = mount(&link("resnet18")).await;
+    sleep(50).await;
+    let before = chart_pixels(&root);
+    let kinds: Vec<&str> = before.iter().map(|(k, _, _)| k.as_str()).collect();
+    assert_eq!(kinds, ["compute", "rf", "tradeoff", "roofline"]);
+    for (kind, inked, _) in &before {
+        assert!(*inked > 0.02, "{kind}: {:.1}% drawn", inked * 100.0);
+    }
+
+    // The input size changes every chart: costs, fields, grids, intensities.
+    let slider: HtmlInputElement = find(&root, "#in-hw").dyn_into().expect("a range input");
+    let index: u32 = slider.value().parse().expect("index");
+    slider.set_value(&(index - 8).to_string());
+    slider.dispatch_event(&bubbling("input")).expect("input");
+    slider.dispatch_event(&bubbling("change")).expect("change");
+    sleep(100).await;
+    let after = chart_pixels(&root);
+    for ((kind, _, a), (_, inked, b)) in before.iter().zip(&after) {
+        assert_ne!(a, b, "{kind} repainted");
+        assert!(*inked > 0.02, "{kind} still drawn");
+    }
+    let performance = web_sys::window()
+        .and_then(|w| w.performance())
+        .expect("performance");
+    assert!(performance.get_entries_by_name("convscope:chart:roofline").length() >= 2);
+    unmount(handle, root).await;
+}
+
+#[wasm_bindgen_test]
+async fn clicking_a_bar_selects_its_layer_in_the_table() {
+    chart_style();
+    let (handle, root) = mount(&link("resnet18")).await;
+    sleep(50).await;
+    assert!(root.query_selector("tr.row.selected").ok().flatten().is_none());
+    let before = chart_pixels(&root)[0].2;
+    let canvas = find(&root, "canvas[data-chart=compute]");
+    let rect = canvas.get_bounding_client_rect();
+    let init = web_sys::MouseEventInit::new();
+    init.set_bubbles(true);
+    // Every column of the plot answers for its bar; the middle of the chart is inside the plot.
+    init.set_client_x((rect.left() + rect.width() * 0.5) as i32);
+    init.set_client_y((rect.top() + rect.height() * 0.6) as i32);
+    let click = web_sys::MouseEvent::new_with_mouse_event_init_dict("click", &init).expect("click");
+    canvas.dispatch_event(&click).expect("dispatch");
+    sleep(100).await;
+
+    let tip = find(&root, ".chart-tip-label").text_content().unwrap_or_default();
+    let selected = find(&root, "tr.row.selected");
+    let path = selected.get_attribute("data-path").unwrap_or_default();
+    assert!(!path.is_empty());
+    assert!(tip.split_whitespace().any(|w| w == path), "tooltip {tip:?} names {path}");
+    // The link follows (URL writes are debounced).
+    let want = format!("sel={path}");
+    for _ in 0..20 {
+        if url::read_hash().contains(&want) {
+            break;
+        }
+        sleep(50).await;
+    }
+    assert!(url::read_hash().contains(&want), "{}", url::read_hash());
+    assert_ne!(chart_pixels(&root)[0].2, before, "the selection is highlighted");
+    unmount(handle, root).await;
+}

@@ -85,7 +85,8 @@ pub fn draw<DB: DrawingBackend>(
     let font_px = frame.font;
     let y_area = (font_px * 4.6) as u32;
     let right_area = if options.cumulative {
-        (font_px * 3.6) as u32
+        // Tick labels up to "100%" plus the rotated axis description, in a browser's font.
+        (font_px * 4.5) as u32
     } else {
         0
     };

@@ -74,6 +74,13 @@ pub fn draw<DB: DrawingBackend>(
         " (height axis)"
     };
     let note = match (covering, pts.last()) {
+        // Narrow charts leave out the path (the tooltip names it) so the note fits.
+        (Some(i), _) if frame.compact => format!(
+            "covers the whole {}×{} input at #{i}; final field {:.0} px",
+            input.h,
+            input.w,
+            pts.last().map_or(0.0, |p| p.size)
+        ),
         (Some(i), _) => format!(
             "the field first covers the whole {}×{} input at layer #{i} {}; final field {:.0} px",
             input.h,
@@ -182,12 +189,15 @@ where
                 .into_iter()
                 .map(|seg| PathElement::new(seg, pal.highlight.mix(0.7).stroke_width(1))),
         )?;
-        let label = anchored(frame.font, pal.text, HPos::Left, VPos::Top);
-        chart.draw_series(std::iter::once(Text::new(
-            format!(" covers the input at #{i}"),
-            (i as f64, yr.1),
-            label,
-        )))?;
+        // Past the middle the label goes left of the line, so it stays inside the chart.
+        let right_half = (i as f64) > (xr.0 + xr.1) / 2.0;
+        let (h, text) = if right_half {
+            (HPos::Right, format!("covers the input at #{i} "))
+        } else {
+            (HPos::Left, format!(" covers the input at #{i}"))
+        };
+        let label = anchored(frame.font, pal.text, h, VPos::Top);
+        chart.draw_series(std::iter::once(Text::new(text, (i as f64, yr.1), label)))?;
     }
     if let Some(row) = c.options.highlight {
         let yr = chart.y_range();

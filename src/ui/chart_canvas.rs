@@ -389,8 +389,11 @@ pub fn chart_canvas(p: &ChartCanvasProps) -> Html {
             <figcaption class="chart-head">
                 <h3 id={title_id} class="visually-hidden">{ kind.title() }</h3>
                 <div class="chart-controls">{ p.children.clone() }</div>
-                <button type="button" class="chart-export" onclick={on_export}
-                    title={format!("Save this chart as convscope-{key}.png")}>{ "Export PNG" }</button>
+                // A short face so the switches and the button share one line on a half-width card.
+                <button type="button" class="chart-export" onclick={on_export} aria-label="Export PNG"
+                    title={format!("Export PNG: save this chart as convscope-{key}.png")}>
+                    <span aria-hidden="true">{ "⤓ PNG" }</span>
+                </button>
             </figcaption>
             <div class="chart-box">
                 <canvas ref={canvas_ref} class="chart-canvas" data-chart={key} tabindex="0" role="img"
