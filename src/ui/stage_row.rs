@@ -8,6 +8,7 @@ use yew::prelude::*;
 use crate::core::analysis::Analysis;
 use crate::core::report::{bytes, seconds, si, thousands};
 use crate::core::shape::Shape;
+use crate::ui::table_row::permille;
 
 /// Sums over the rows of one grid size.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -62,7 +63,7 @@ pub fn stage_table(p: &StageTableProps) -> Html {
     let list = stages(&p.analysis);
     let total = p.analysis.totals.macs.max(1);
     html! {
-        <div class="table-wrap stages-wrap" style={format!("--total:{total}")}>
+        <div class="table-wrap stages-wrap">
             <table class="summary stages" aria-label="Subtotals per stage">
                 <thead><tr>
                     <th>{ "Stage (grid)" }</th><th class="num">{ "Layers" }</th><th class="num">{ "Params" }</th>
@@ -75,7 +76,7 @@ pub fn stage_table(p: &StageTableProps) -> Html {
                             <td>{ s.label.clone() }</td>
                             <td class="num">{ s.rows }</td>
                             <td class="num">{ thousands(s.params) }</td>
-                            <td class="num macs" style={format!("--m:{}", s.macs)} title={thousands(s.macs)}>
+                            <td class="num macs" style={format!("--s:{}", permille(s.macs, total))} title={thousands(s.macs)}>
                                 <span class="bar" aria-hidden="true"></span><span class="v">{ si(s.macs as f64) }</span>
                             </td>
                             <td class="num">{ format!("{:.1}%", 100.0 * s.macs as f64 / total as f64) }</td>

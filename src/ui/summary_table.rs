@@ -18,33 +18,33 @@ use crate::core::analysis::{Analysis, Row};
 use crate::core::report::{bytes, seconds, si, thousands};
 use crate::ui::stage_row::StageTable;
 use crate::ui::state::{AppHandle, UiAction};
-use crate::ui::table_row::TableRow;
+use crate::ui::table_row::{permille, TableRow};
 
 /// The height of every body row in CSS pixels; static/style.css sets the same (`--row-h`).
 pub const ROW_HEIGHT: f64 = 24.0;
 /// Rows rendered beyond each edge of the view, so that a scroll or a Tab press finds its row already there.
-const OVERSCAN: usize = 12;
+const OVERSCAN: usize = 6;
 /// The window moves in steps of this many rows, so scrolling re-renders the table only every few rows.
-const STEP: usize = 8;
+const STEP: usize = 4;
+/// The table's scroll box is at most this share of the window's height (static/style.css: 70vh, 60vh on phones).
+const MAX_VIEW_SHARE: f64 = 0.7;
 
 /// The rows to render: the view starts at row `first_row` (rounded down to a [`STEP`]) and holds about
 /// `view_rows` rows.
 pub fn row_window(rows: usize, first_row: usize, view_rows: usize) -> Range<usize> {
     let first = first_row / STEP * STEP;
     let start = first.saturating_sub(OVERSCAN).min(rows);
-    let end = first
-        .saturating_add(STEP + view_rows + OVERSCAN)
-        .min(rows);
+    let end = first.saturating_add(STEP + view_rows + OVERSCAN).min(rows);
     start..end
 }
 
-/// How many rows fit in the view: the table's scroll box is never taller than the window.
+/// How many rows fit in the table's scroll box at most.
 fn view_rows() -> usize {
     let height = web_sys::window()
         .and_then(|w| w.inner_height().ok())
         .and_then(|h| h.as_f64())
         .unwrap_or(800.0);
-    (height / ROW_HEIGHT).ceil().max(1.0) as usize
+    (height * MAX_VIEW_SHARE / ROW_HEIGHT).ceil().max(1.0) as usize
 }
 
 /// Properties of [`SummaryTable`].
@@ -162,10 +162,7 @@ fn column_widths(a: &Analysis) -> [f64; 12] {
     let class = longest(&|r| r.class.len() + if r.functional { 5 } else { 0 }).max(4);
     let shape = longest(&|r| {
         r.stats.map_or(0, |s| {
-            s.output
-                .display_with_batch(a.options.batch)
-                .chars()
-                .count()
+            s.output.display_with_batch(a.options.batch).chars().count()
         })
     })
     .max(12);
@@ -239,12 +236,9 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
         // A selection made anywhere (the editor, a link) scrolls its first row into view, rendered or not.
         let (wrap, analysis, first_row) = (wrap.clone(), p.analysis.clone(), first_row.clone());
         use_effect_with(p.selected.clone(), move |sel| {
-            let index = sel.as_deref().and_then(|s| {
-                analysis
-                    .rows
-                    .iter()
-                    .position(|r| path_contains(s, &r.path))
-            });
+            let index = sel
+                .as_deref()
+                .and_then(|s| analysis.rows.iter().position(|r| path_contains(s, &r.path)));
             if let (Some(i), Some(w)) = (index, wrap.cast::<web_sys::Element>()) {
                 scroll_to_row(&w, i);
                 first_row.set(w.scroll_top().max(0) as usize / ROW_HEIGHT as usize / STEP * STEP);
@@ -301,6 +295,8 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
         row_window(n, *first_row, view_rows())
     };
     let (cols, table_style) = columns(a);
+    // Taller than its box: the box gets a fixed height and contains its layout and paint (see the CSS).
+    let long = n > view_rows();
     html! {
         <section class="card table-card" aria-labelledby="table-h">
             <h2 id="table-h">{ "Per layer" }
@@ -313,7 +309,7 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
             if a.truncated {
                 <div class="notice error" role="alert">{ "The network has too many layer calls; only the first ones are listed." }</div>
             }
-            <div class="table-wrap layers-wrap" ref={wrap} {onscroll} style={format!("--total:{}", t.macs.max(1))}>
+            <div class={classes!("table-wrap", "layers-wrap", long.then_some("long"))} ref={wrap} {onscroll}>
                 <table class="summary layers" id="summary" style={table_style} aria-rowcount={(n + 2).to_string()}
                     data-rows={n.to_string()} data-first={shown.start.to_string()} data-last={shown.end.to_string()}>
                     { cols }
@@ -330,8 +326,9 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
                         { spacer(shown.start) }
                         { for a.rows[shown.clone()].iter().map(|r| {
                             let selected = sel.is_some_and(|s| path_contains(s, &r.path));
+                            let share = permille(r.stats.map_or(0, |s| s.macs), t.macs);
                             html! {
-                                <TableRow key={r.index} row={r.clone()} {batch} {selected} on_select={on_select.clone()} />
+                                <TableRow key={r.index} row={r.clone()} {batch} {share} {selected} on_select={on_select.clone()} />
                             }
                         }) }
                         { spacer(n - shown.end) }

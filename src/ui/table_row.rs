@@ -1,6 +1,8 @@
 //! One row of the per-layer table. Its props hold only the row's own numbers, so when an edit changes a few
-//! layers only those rows render again (the MACs bar scales with the total through a CSS variable). Every row is one
-//! line of the same height: the table renders only the rows in view and computes the others' positions.
+//! layers only those rows render again. Its share of the total MACs (the bar) is rounded to a tenth of a percent, so
+//! a change of the total alone leaves most rows as they were: re-rendering and restyling every row for an invisible
+//! sub-pixel change of its bar would cost more than the rest of the update. Every row is one line of the same
+//! height: the table renders only the rows in view and computes the others' positions.
 
 use yew::prelude::*;
 
@@ -12,8 +14,20 @@ use crate::core::report::{bytes, seconds, si, thousands};
 pub struct TableRowProps {
     pub row: Row,
     pub batch: u64,
+    /// This row's share of the network's MACs, in tenths of a percent.
+    pub share: u16,
     pub selected: bool,
     pub on_select: Callback<String>,
+}
+
+/// `part` as a share of `total` in tenths of a percent (0 to 1000): the resolution of the MACs bars.
+pub fn permille(part: u64, total: u64) -> u16 {
+    if total == 0 {
+        return 0;
+    }
+    (1000.0 * part as f64 / total as f64)
+        .round()
+        .clamp(0.0, 1000.0) as u16
 }
 
 /// Dimensions of a receptive field: `212`, or `35×51` when not square.
@@ -70,7 +84,7 @@ pub fn table_row(p: &TableRowProps) -> Html {
                     { head }
                     <td class="shape">{ s.output.display_with_batch(p.batch) }</td>
                     <td class="num">{ thousands(s.params) }</td>
-                    <td class="num macs" style={format!("--m:{}", s.macs)} title={thousands(s.macs)}>
+                    <td class="num macs" style={format!("--s:{}", p.share)} title={thousands(s.macs)}>
                         <span class="bar" aria-hidden="true"></span>
                         <span class="v">{ if s.macs == 0 { "0".to_string() } else { si(s.macs as f64) } }</span>
                     </td>
