@@ -91,6 +91,7 @@ describe("charts", () => {
     const label = pathIn(tip.label);
     assert.ok(label, `tooltip names a layer path: ${tip.label}`);
     assert.match(await page.textContent(".chart-tip-detail"), /MACs/);
+    await page.locator("#chart-compute").screenshot({ path: `${ARTIFACTS}charts-tooltip.png` });
     await page.mouse.click(x, y);
     await page.waitForSelector(`tr.row.selected[data-path="${label}"]`);
     await page.waitForFunction((l) => location.hash.includes(`sel=${l}`), label);
@@ -140,9 +141,9 @@ describe("charts", () => {
     await page.context().close();
   });
 
-  test("a slider repaints every chart inside the convscope:update measure", async () => {
+  for (const preset of ["resnet50", "resnet152"]) test(`${preset}: a slider repaints every chart inside the convscope:update measure`, async () => {
     // The input size moves every chart (channels alone leave the receptive field as it is).
-    const page = await open(resnet50);
+    const page = await open(preset === "resnet50" ? resnet50 : cli("link", preset).trim());
     const before = await pixels(page);
     await page.evaluate(() => performance.clearMeasures());
     await page.focus("#in-hw");
@@ -175,7 +176,7 @@ describe("charts", () => {
     const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
     const sums = m.charts[0].map((_, i) => m.charts.reduce((s, c) => s + c[i], 0));
     console.log(
-      `resnet50 input-size slider: convscope:update median ${median(m.updates).toFixed(1)} ms; ` +
+      `${preset} input-size slider: convscope:update median ${median(m.updates).toFixed(1)} ms; ` +
         `charts ${KINDS.map((k, i) => `${k} ${median(m.charts[i]).toFixed(1)}`).join(", ")}; all four ${median(sums).toFixed(1)} ms; ` +
         `what-if analyses ${median(m.whatif).toFixed(1)} ms`,
     );

@@ -267,6 +267,19 @@ fn chart_style() {
     }
 }
 
+/// Scrolls each chart into view in turn: a chart out of view paints once it comes into view.
+async fn view_charts(root: &Element) {
+    let list = root
+        .query_selector_all("canvas.chart-canvas")
+        .expect("canvases");
+    for i in 0..list.length() {
+        if let Some(e) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+            e.scroll_into_view();
+            sleep(60).await;
+        }
+    }
+}
+
 /// Per chart canvas, in page order: its `data-chart`, the share of its pixels that differ from the top-left
 /// (background) pixel, and a checksum of all its pixels.
 fn chart_pixels(root: &Element) -> Vec<(String, f64, u64)> {
@@ -310,7 +323,7 @@ fn chart_pixels(root: &Element) -> Vec<(String, f64, u64)> {
 async fn the_four_charts_are_painted_and_a_slider_repaints_them() {
     chart_style();
     let (handle, root) = mount(&link("resnet18")).await;
-    sleep(50).await;
+    view_charts(&root).await;
     let before = chart_pixels(&root);
     let kinds: Vec<&str> = before.iter().map(|(k, _, _)| k.as_str()).collect();
     assert_eq!(kinds, ["compute", "rf", "tradeoff", "roofline"]);
@@ -325,6 +338,7 @@ async fn the_four_charts_are_painted_and_a_slider_repaints_them() {
     slider.dispatch_event(&bubbling("input")).expect("input");
     slider.dispatch_event(&bubbling("change")).expect("change");
     sleep(100).await;
+    view_charts(&root).await;
     let after = chart_pixels(&root);
     for ((kind, _, a), (_, inked, b)) in before.iter().zip(&after) {
         assert_ne!(a, b, "{kind} repainted");
@@ -343,8 +357,10 @@ async fn clicking_a_bar_selects_its_layer_in_the_table() {
     let (handle, root) = mount(&link("resnet18")).await;
     sleep(50).await;
     assert!(root.query_selector("tr.row.selected").ok().flatten().is_none());
-    let before = chart_pixels(&root)[0].2;
     let canvas = find(&root, "canvas[data-chart=compute]");
+    canvas.scroll_into_view();
+    sleep(60).await;
+    let before = chart_pixels(&root)[0].2;
     let rect = canvas.get_bounding_client_rect();
     let init = web_sys::MouseEventInit::new();
     init.set_bubbles(true);
@@ -356,6 +372,8 @@ async fn clicking_a_bar_selects_its_layer_in_the_table() {
     sleep(100).await;
 
     let tip = find(&root, ".chart-tip-label").text_content().unwrap_or_default();
+    canvas.scroll_into_view();
+    sleep(60).await;
     let selected = find(&root, "tr.row.selected");
     let path = selected.get_attribute("data-path").unwrap_or_default();
     assert!(!path.is_empty());

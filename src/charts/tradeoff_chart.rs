@@ -119,7 +119,12 @@ pub fn draw<DB: DrawingBackend>(
     root.fill(&pal.background)?;
     let pts = plane_points(analysis, options.metric);
     let stages = stage_bars(analysis, options.whatif, options.metric);
-    let title = "Channels vs grid, and what doubling channels does";
+    // Phones get a short title: the long one needs about 380 px.
+    let title = if frame.width < 380 {
+        "Channels vs grid, with the what-if"
+    } else {
+        "Channels vs grid, and what doubling channels does"
+    };
     let body = header(
         &root,
         &frame,

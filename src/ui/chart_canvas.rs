@@ -1,5 +1,6 @@
-//! One chart of `src/charts` on a `<canvas>`: painted in the same update as the rest of the page, repainted when
-//! its box changes size, with a tooltip under the pointer (or the keyboard's focus), click-to-select and PNG export.
+//! One chart of `src/charts` on a `<canvas>`: painted in the same update as the rest of the page (when in view;
+//! else once it scrolls into view), repainted when its box changes size, with a tooltip under the pointer (or the
+//! keyboard's focus), click-to-select and PNG export.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -8,7 +9,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlCanvasElement, ResizeObserver};
+use web_sys::{
+    HtmlCanvasElement, IntersectionObserver, IntersectionObserverEntry, IntersectionObserverInit,
+    ResizeObserver,
+};
 use yew::prelude::*;
 
 use crate::charts::{
@@ -89,11 +93,19 @@ impl ChartSpec {
 }
 
 /// What was last drawn on a canvas, so a resize can repaint it and the pointer can be hit-tested against it.
+///
+/// A chart out of view is not painted: it is marked stale and painted when it scrolls into view. Painting four
+/// charts costs a visible share of a frame on large networks; an edit made while the table is in view then costs
+/// no chart work at all.
 #[derive(Default)]
 struct Painted {
     input: Option<(Shared<Analysis>, ChartSpec)>,
     layout: ChartLayout,
     dpr: f64,
+    /// Out of view, as the intersection observer last reported.
+    hidden: bool,
+    /// The input changed (or the box resized) while hidden.
+    stale: bool,
 }
 
 fn device_pixel_ratio() -> f64 {
@@ -131,8 +143,26 @@ impl Drop for Span {
 }
 
 impl Painted {
+    /// Paints now when in view, else on coming into view.
+    fn update(&mut self, canvas: &HtmlCanvasElement) {
+        if self.hidden {
+            self.stale = true;
+        } else {
+            self.paint(canvas);
+        }
+    }
+
+    /// Records whether the canvas is in view; paints it when it comes into view stale.
+    fn set_visible(&mut self, canvas: &HtmlCanvasElement, visible: bool) {
+        self.hidden = !visible;
+        if visible && self.stale {
+            self.paint(canvas);
+        }
+    }
+
     /// Draws the current input on `canvas`, sized to its box; each draw is a `convscope:chart:<kind>` measure.
     fn paint(&mut self, canvas: &HtmlCanvasElement) {
+        self.stale = false;
         let Some((analysis, spec)) = &self.input else {
             return;
         };
@@ -156,7 +186,7 @@ impl Painted {
     fn repaint_if_resized(&mut self, canvas: &HtmlCanvasElement) {
         let size = (canvas.client_width() as u32, canvas.client_height() as u32);
         if size != (self.layout.width, self.layout.height) || device_pixel_ratio() != self.dpr {
-            self.paint(canvas);
+            self.update(canvas);
         }
     }
 }
@@ -258,6 +288,40 @@ fn use_repaint_on_resize(canvas: NodeRef, painted: Rc<RefCell<Painted>>) {
     });
 }
 
+/// Tells [`Painted`] whether the canvas is in view (or within 200 px of it), through an intersection observer.
+#[hook]
+fn use_visibility(canvas: NodeRef, painted: Rc<RefCell<Painted>>) {
+    use_effect_with((), move |_| {
+        let element = canvas.cast::<web_sys::Element>();
+        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+            let Some(c) = canvas.cast::<HtmlCanvasElement>() else {
+                return;
+            };
+            // The last entry is the newest state.
+            if let Some(e) = entries
+                .iter()
+                .filter_map(|e| e.dyn_into::<IntersectionObserverEntry>().ok())
+                .next_back()
+            {
+                painted.borrow_mut().set_visible(&c, e.is_intersecting());
+            }
+        });
+        let init = IntersectionObserverInit::new();
+        init.set_root_margin("200px");
+        let observer =
+            IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &init).ok();
+        if let (Some(o), Some(e)) = (&observer, &element) {
+            o.observe(e);
+        }
+        move || {
+            if let Some(o) = observer {
+                o.disconnect();
+            }
+            drop(callback);
+        }
+    });
+}
+
 /// One chart card: title, switches, export button, the canvas and its tooltip.
 #[function_component(ChartCanvas)]
 pub fn chart_canvas(p: &ChartCanvasProps) -> Html {
@@ -273,11 +337,12 @@ pub fn chart_canvas(p: &ChartCanvasProps) -> Html {
             let mut painted = painted.borrow_mut();
             painted.input = Some(input.clone());
             if let Some(c) = canvas_ref.cast::<HtmlCanvasElement>() {
-                painted.paint(&c);
+                painted.update(&c);
             }
         });
     }
     use_repaint_on_resize(canvas_ref.clone(), painted.clone());
+    use_visibility(canvas_ref.clone(), painted.clone());
 
     // Pointer position in layout pixels (CSS pixels; scaled in case the canvas is stretched before a repaint).
     let hit = {
