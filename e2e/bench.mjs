@@ -1,8 +1,9 @@
-// Speed benchmark (not a pass/fail test): opens resnet50 and resnet152, moves a channel slider 100 times with the
-// keyboard and prints p50/p95 of the `convscope:update` measures (input event → the frame showing the result laid
-// out and painted: the app ends the measure in a task queued from the next requestAnimationFrame callback). It then
+// Speed benchmark (not a pass/fail test): opens resnet50 and resnet152, drags a channel slider 100 values with the
+// mouse and prints p50/p95 of the `convscope:update` measures (input event → the frame showing the result laid out
+// and painted: the app ends the measure in a task queued from the next requestAnimationFrame callback). It then
 // moves the slider 100 more times from inside the page and times input → next frame painted the same way from the
-// outside (requestAnimationFrame then a task), as a check on the app's own measure.
+// outside (requestAnimationFrame then a task). Those inputs arrive just after a frame, so they wait about one frame
+// interval (16.7 ms at 60 Hz) for the next one before any work shows: that column cannot go below it.
 // Usage: node e2e/bench.mjs   (needs a release build in dist/ and the CLI: cargo run -- link <preset>)
 import { execFileSync } from "node:child_process";
 import { serve } from "./serve.mjs";
@@ -19,17 +20,36 @@ function quantile(sorted, q) {
   return sorted[i];
 }
 
-/** Selects `path`, focuses the first slider of its editor and presses arrow keys; returns the measured durations. */
+/** Selects `path`, drags the first slider of its editor with the mouse one value at a time, back and forth, and
+ *  returns the measured durations. Each move waits for the frame it causes, as a hand does not outrun the screen:
+ *  without that the moves pile up in the browser's queue and the measures time the queue, not the app. Chromium
+ *  dispatches mouse moves at the start of a frame, so a move that is handled and painted in that frame measures
+ *  under one frame interval. */
 async function run(page, url, path) {
   await page.goto(`${url}${link(path.preset)}&sel=${path.sel}`);
   await page.waitForSelector(".node-editor input[type=range]");
-  await page.evaluate(() => performance.clearMeasures("convscope:update"));
   const slider = page.locator(".node-editor input[type=range]").first();
-  await slider.focus();
+  const box = await slider.boundingBox();
+  const max = Number(await slider.getAttribute("max"));
+  const value = Number(await slider.inputValue());
+  const thumb = 16; // Chromium's range thumb, px
+  const perStep = (box.width - thumb) / max;
+  let x = box.x + thumb / 2 + value * perStep;
+  const y = box.y + box.height / 2;
+  // Start where there is room to move ten values either way.
+  if (value + 10 > max) x -= 10 * perStep;
+  await page.mouse.move(box.x + thumb / 2 + value * perStep, y);
+  await page.mouse.down();
+  await page.mouse.move(x, y);
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
+  await page.evaluate(() => performance.clearMeasures("convscope:update"));
   for (let i = 0; i < STEPS; i++) {
     // Up and down around the current value, so the network stays comparable.
-    await page.keyboard.press(i % 20 < 10 ? "ArrowRight" : "ArrowLeft");
+    x += (i % 20 < 10 ? 1 : -1) * perStep;
+    await page.mouse.move(x, y);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
   }
+  await page.mouse.up();
   await page.waitForTimeout(100);
   const update = await page.evaluate(() => performance.getEntriesByName("convscope:update").map((e) => e.duration));
   const frame = await page.evaluate(async (steps) => {
