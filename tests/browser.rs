@@ -135,7 +135,11 @@ async fn a_long_table_renders_a_window_of_rows_and_scrolls_to_a_selection() {
         let style = document().create_element("style").expect("style");
         style.set_id("app-style");
         style.set_text_content(Some(include_str!("../static/style.css")));
-        document().head().expect("head").append_child(&style).expect("append");
+        document()
+            .head()
+            .expect("head")
+            .append_child(&style)
+            .expect("append");
     }
     let (handle, root) = mount(&format!("{}&sel={last}", link("resnet152"))).await;
     sleep(100).await;
@@ -145,7 +149,10 @@ async fn a_long_table_renders_a_window_of_rows_and_scrolls_to_a_selection() {
         rows.len().to_string()
     );
     let rendered = root.query_selector_all("tr.row").expect("rows").length() as usize;
-    assert!(rendered > 10 && rendered < rows.len() / 2, "{rendered} rows rendered");
+    assert!(
+        rendered > 10 && rendered < rows.len() / 2,
+        "{rendered} rows rendered"
+    );
     // Rendered rows plus the rows the spacers stand for: the whole table.
     let spacers = root.query_selector_all("tr.spacer").expect("spacers");
     let spaced: f64 = (0..spacers.length())
@@ -156,12 +163,18 @@ async fn a_long_table_renders_a_window_of_rows_and_scrolls_to_a_selection() {
     assert_eq!((spaced / 24.0).round() as usize + rendered, rows.len());
     // The selection from the link is the last row: it is rendered, selected, and its row is in the table's view.
     let selected = find(&root, "tr.row.selected");
-    assert_eq!(selected.get_attribute("data-path").as_deref(), Some(last.as_str()));
+    assert_eq!(
+        selected.get_attribute("data-path").as_deref(),
+        Some(last.as_str())
+    );
     let (wrap, row) = (
         find(&root, ".layers-wrap").get_bounding_client_rect(),
         selected.get_bounding_client_rect(),
     );
-    assert!(row.top() >= wrap.top() && row.bottom() <= wrap.bottom(), "row out of view");
+    assert!(
+        row.top() >= wrap.top() && row.bottom() <= wrap.bottom(),
+        "row out of view"
+    );
     unmount(handle, root).await;
 }
 
@@ -314,7 +327,11 @@ fn chart_pixels(root: &Element) -> Vec<(String, f64, u64)> {
                     .wrapping_add(u64::from(px[0]) + 7 * u64::from(px[1]) + 13 * u64::from(px[2]));
             }
             let share = inked as f64 / (data.len() / 4).max(1) as f64;
-            (canvas.get_attribute("data-chart").unwrap_or_default(), share, sum)
+            (
+                canvas.get_attribute("data-chart").unwrap_or_default(),
+                share,
+                sum,
+            )
         })
         .collect()
 }
@@ -347,7 +364,12 @@ async fn the_four_charts_are_painted_and_a_slider_repaints_them() {
     let performance = web_sys::window()
         .and_then(|w| w.performance())
         .expect("performance");
-    assert!(performance.get_entries_by_name("convscope:chart:roofline").length() >= 2);
+    assert!(
+        performance
+            .get_entries_by_name("convscope:chart:roofline")
+            .length()
+            >= 2
+    );
     unmount(handle, root).await;
 }
 
@@ -356,7 +378,11 @@ async fn clicking_a_bar_selects_its_layer_in_the_table() {
     chart_style();
     let (handle, root) = mount(&link("resnet18")).await;
     sleep(50).await;
-    assert!(root.query_selector("tr.row.selected").ok().flatten().is_none());
+    assert!(root
+        .query_selector("tr.row.selected")
+        .ok()
+        .flatten()
+        .is_none());
     let canvas = find(&root, "canvas[data-chart=compute]");
     canvas.scroll_into_view();
     sleep(60).await;
@@ -371,13 +397,18 @@ async fn clicking_a_bar_selects_its_layer_in_the_table() {
     canvas.dispatch_event(&click).expect("dispatch");
     sleep(100).await;
 
-    let tip = find(&root, ".chart-tip-label").text_content().unwrap_or_default();
+    let tip = find(&root, ".chart-tip-label")
+        .text_content()
+        .unwrap_or_default();
     canvas.scroll_into_view();
     sleep(60).await;
     let selected = find(&root, "tr.row.selected");
     let path = selected.get_attribute("data-path").unwrap_or_default();
     assert!(!path.is_empty());
-    assert!(tip.split_whitespace().any(|w| w == path), "tooltip {tip:?} names {path}");
+    assert!(
+        tip.split_whitespace().any(|w| w == path),
+        "tooltip {tip:?} names {path}"
+    );
     // The link follows (URL writes are debounced).
     let want = format!("sel={path}");
     for _ in 0..20 {
@@ -387,6 +418,10 @@ async fn clicking_a_bar_selects_its_layer_in_the_table() {
         sleep(50).await;
     }
     assert!(url::read_hash().contains(&want), "{}", url::read_hash());
-    assert_ne!(chart_pixels(&root)[0].2, before, "the selection is highlighted");
+    assert_ne!(
+        chart_pixels(&root)[0].2,
+        before,
+        "the selection is highlighted"
+    );
     unmount(handle, root).await;
 }
