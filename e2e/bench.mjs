@@ -42,7 +42,7 @@ async function run(page, url, path) {
   await page.mouse.down();
   await page.mouse.move(x, y);
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
-  await page.evaluate(() => performance.clearMeasures("convscope:update"));
+  await page.evaluate(() => performance.clearMeasures());
   for (let i = 0; i < STEPS; i++) {
     // Up and down around the current value, so the network stays comparable.
     x += (i % 20 < 10 ? 1 : -1) * perStep;
@@ -52,6 +52,13 @@ async function run(page, url, path) {
   await page.mouse.up();
   await page.waitForTimeout(100);
   const update = await page.evaluate(() => performance.getEntriesByName("convscope:update").map((e) => e.duration));
+  const charts = await page.evaluate(() => {
+    const out = {};
+    for (const e of performance.getEntriesByType("measure")) {
+      if (e.name.startsWith("convscope:chart:")) (out[e.name.slice(16)] ??= []).push(e.duration);
+    }
+    return out;
+  });
   const frame = await page.evaluate(async (steps) => {
     const el = document.querySelector(".node-editor input[type=range]");
     const start = Number(el.value);
@@ -65,7 +72,7 @@ async function run(page, url, path) {
     }
     return out;
   }, STEPS);
-  return { update, frame };
+  return { update, frame, charts };
 }
 
 const cases = [
@@ -80,7 +87,7 @@ const browser = await launch();
 const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 console.log(`convscope:update over ${STEPS} slider steps (ms)`);
 for (const c of cases) {
-  const { update, frame } = await run(page, server.url, c);
+  const { update, frame, charts } = await run(page, server.url, c);
   const fmt = (v) => v.toFixed(1).padStart(6);
   const stats = (d) => {
     d.sort((a, b) => a - b);
@@ -89,6 +96,9 @@ for (const c of cases) {
   console.log(
     `${c.preset.padEnd(10)} ${c.what.padEnd(34)} n=${String(update.length).padStart(3)}  convscope:update ${stats(update)}   input→painted frame ${stats(frame)}`,
   );
+  // Chart draws during the mouse drag (convscope:chart:<kind>, the JS/wasm side of a paint).
+  const kinds = Object.keys(charts).sort();
+  if (kinds.length) console.log(`${"".padEnd(46)}chart draws: ${kinds.map((k) => `${k} ${stats(charts[k])}`).join("  ")}`);
 }
 await browser.close();
 await server.close();

@@ -1,20 +1,140 @@
 //! A plotters backend for a `<canvas>` that draws in CSS pixels on a backing store of CSS pixels ×
 //! `devicePixelRatio`, so charts are sharp on high-density screens while their layout (font sizes, the compact
 //! layout under 560 px, hit-test coordinates) stays in the CSS pixels the pointer reports.
+//!
+//! It draws the primitives exactly as plotters-canvas 0.3.1 does (same calls, same coordinates, same colour
+//! strings), but remembers the fill and stroke colour, line width, font, text alignment and baseline last given to
+//! the 2D context and only sets the ones that change, formatting colour and font strings into reused buffers. A
+//! chart sets the same few styles on hundreds of primitives in a row; each set is a call into JavaScript with a new
+//! string for the browser to parse, a visible share of a chart's draw.
+
+use std::cell::RefCell;
+use std::fmt::{self, Write as _};
 
 use plotters::prelude::DrawingBackend;
+use plotters_backend::text_anchor::{HPos, VPos};
 use plotters_backend::{
-    BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind,
+    BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind, FontTransform,
 };
-use plotters_canvas::CanvasBackend;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
-/// [`CanvasBackend`] behind a `devicePixelRatio` transform, with text measured by the canvas itself.
+/// A canvas call failed (a JavaScript exception, as JSON where it has one).
+#[derive(Debug)]
+pub struct CanvasError(String);
+
+impl fmt::Display for CanvasError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Canvas Error: {}", self.0)
+    }
+}
+
+impl std::error::Error for CanvasError {}
+
+fn error_cast(e: JsValue) -> DrawingErrorKind<CanvasError> {
+    DrawingErrorKind::DrawingError(CanvasError(
+        js_sys::JSON::stringify(&e)
+            .map(String::from)
+            .unwrap_or_else(|_| "Unknown".to_string()),
+    ))
+}
+
+/// A colour as the cache compares it: the alpha by its bits, so equal keys format to equal strings.
+type ColorKey = (u8, u8, u8, u64);
+
+fn color_key(c: &BackendColor) -> ColorKey {
+    (c.rgb.0, c.rgb.1, c.rgb.2, c.alpha.to_bits())
+}
+
+/// What this backend last set on the context; `None` (or empty) until first set, so the first draw of a paint
+/// sets every style it uses whatever an earlier paint left on the context.
+#[derive(Default)]
+struct ContextState {
+    fill: Option<ColorKey>,
+    stroke: Option<ColorKey>,
+    line_width: Option<f64>,
+    font: String,
+    align: &'static str,
+    baseline: &'static str,
+    /// Scratch space for colour and font strings.
+    buf: String,
+}
+
+impl ContextState {
+    /// Formats `c` into `buf` exactly as plotters-canvas does: `rgba(r,g,b,a)`.
+    fn format_color(buf: &mut String, c: &BackendColor) {
+        buf.clear();
+        let (r, g, b) = c.rgb;
+        let _ = write!(buf, "rgba({},{},{},{})", r, g, b, c.alpha);
+    }
+
+    fn set_fill(&mut self, ctx: &CanvasRenderingContext2d, c: &BackendColor) {
+        let key = color_key(c);
+        if self.fill != Some(key) {
+            Self::format_color(&mut self.buf, c);
+            ctx.set_fill_style_str(&self.buf);
+            self.fill = Some(key);
+        }
+    }
+
+    fn set_line_style(&mut self, ctx: &CanvasRenderingContext2d, style: &impl BackendStyle) {
+        let c = style.color();
+        let key = color_key(&c);
+        if self.stroke != Some(key) {
+            Self::format_color(&mut self.buf, &c);
+            ctx.set_stroke_style_str(&self.buf);
+            self.stroke = Some(key);
+        }
+        let width = style.stroke_width() as f64;
+        if self.line_width != Some(width) {
+            ctx.set_line_width(width);
+            self.line_width = Some(width);
+        }
+    }
+
+    fn set_font(&mut self, ctx: &CanvasRenderingContext2d, style: &impl BackendTextStyle) {
+        self.buf.clear();
+        let _ = write!(
+            self.buf,
+            "{} {}px {}",
+            style.style().as_str(),
+            style.size(),
+            style.family().as_str()
+        );
+        if self.buf != self.font {
+            ctx.set_font(&self.buf);
+            std::mem::swap(&mut self.buf, &mut self.font);
+        }
+    }
+
+    fn set_text_anchor(&mut self, ctx: &CanvasRenderingContext2d, style: &impl BackendTextStyle) {
+        let baseline = match style.anchor().v_pos {
+            VPos::Top => "top",
+            VPos::Center => "middle",
+            VPos::Bottom => "bottom",
+        };
+        if self.baseline != baseline {
+            ctx.set_text_baseline(baseline);
+            self.baseline = baseline;
+        }
+        let align = match style.anchor().h_pos {
+            HPos::Left => "start",
+            HPos::Right => "end",
+            HPos::Center => "center",
+        };
+        if self.align != align {
+            ctx.set_text_align(align);
+            self.align = align;
+        }
+    }
+}
+
+/// A canvas backend behind a `devicePixelRatio` transform, with text measured by the canvas itself.
 pub struct CssCanvas {
-    inner: CanvasBackend,
     context: CanvasRenderingContext2d,
     size: (u32, u32),
+    /// A `RefCell` because plotters measures text through `&self`, and measuring sets the font.
+    state: RefCell<ContextState>,
 }
 
 impl CssCanvas {
@@ -43,17 +163,28 @@ impl CssCanvas {
         }
         let context: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
         context.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0).ok()?;
-        let inner = CanvasBackend::with_canvas_object(canvas.clone())?;
         Some(CssCanvas {
-            inner,
             context,
             size: (w as u32, h as u32),
+            state: RefCell::default(),
         })
     }
 }
 
-/// plotters-canvas does not export its error type's name.
-type CanvasError = <CanvasBackend as DrawingBackend>::ErrorType;
+/// plotters-canvas' half-pixel shift of horizontal and vertical lines, so a 1 px line covers one pixel row.
+fn fine_hor_ver_lines(from: BackendCoord, end: BackendCoord) -> ((f64, f64), (f64, f64)) {
+    let mut from = (f64::from(from.0), f64::from(from.1));
+    let mut end = (f64::from(end.0), f64::from(end.1));
+    if from.0 == end.0 {
+        from.0 -= 0.5;
+        end.0 -= 0.5;
+    }
+    if from.1 == end.1 {
+        from.1 -= 0.5;
+        end.1 -= 0.5;
+    }
+    (from, end)
+}
 
 impl DrawingBackend for CssCanvas {
     type ErrorType = CanvasError;
@@ -63,11 +194,11 @@ impl DrawingBackend for CssCanvas {
     }
 
     fn ensure_prepared(&mut self) -> Result<(), DrawingErrorKind<CanvasError>> {
-        self.inner.ensure_prepared()
+        Ok(())
     }
 
     fn present(&mut self) -> Result<(), DrawingErrorKind<CanvasError>> {
-        self.inner.present()
+        Ok(())
     }
 
     fn draw_pixel(
@@ -75,7 +206,13 @@ impl DrawingBackend for CssCanvas {
         point: BackendCoord,
         color: BackendColor,
     ) -> Result<(), DrawingErrorKind<CanvasError>> {
-        self.inner.draw_pixel(point, color)
+        if color.alpha == 0.0 {
+            return Ok(());
+        }
+        self.state.get_mut().set_fill(&self.context, &color);
+        self.context
+            .fill_rect(f64::from(point.0), f64::from(point.1), 1.0, 1.0);
+        Ok(())
     }
 
     fn draw_line<S: BackendStyle>(
@@ -84,7 +221,17 @@ impl DrawingBackend for CssCanvas {
         to: BackendCoord,
         style: &S,
     ) -> Result<(), DrawingErrorKind<CanvasError>> {
-        self.inner.draw_line(from, to, style)
+        if style.color().alpha == 0.0 {
+            return Ok(());
+        }
+        let (from, to) = fine_hor_ver_lines(from, to);
+        self.state.get_mut().set_line_style(&self.context, style);
+        let ctx = &self.context;
+        ctx.begin_path();
+        ctx.move_to(from.0, from.1);
+        ctx.line_to(to.0, to.1);
+        ctx.stroke();
+        Ok(())
     }
 
     fn draw_rect<S: BackendStyle>(
@@ -94,7 +241,23 @@ impl DrawingBackend for CssCanvas {
         style: &S,
         fill: bool,
     ) -> Result<(), DrawingErrorKind<CanvasError>> {
-        self.inner.draw_rect(upper_left, bottom_right, style, fill)
+        let color = style.color();
+        if color.alpha == 0.0 {
+            return Ok(());
+        }
+        let (x, y) = (f64::from(upper_left.0), f64::from(upper_left.1));
+        let (w, h) = (
+            f64::from(bottom_right.0 - upper_left.0),
+            f64::from(bottom_right.1 - upper_left.1),
+        );
+        if fill {
+            self.state.get_mut().set_fill(&self.context, &color);
+            self.context.fill_rect(x, y, w, h);
+        } else {
+            self.state.get_mut().set_line_style(&self.context, style);
+            self.context.stroke_rect(x, y, w, h);
+        }
+        Ok(())
     }
 
     fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
@@ -102,7 +265,20 @@ impl DrawingBackend for CssCanvas {
         path: I,
         style: &S,
     ) -> Result<(), DrawingErrorKind<CanvasError>> {
-        self.inner.draw_path(path, style)
+        if style.color().alpha == 0.0 {
+            return Ok(());
+        }
+        let mut path = path.into_iter();
+        self.context.begin_path();
+        if let Some(start) = path.next() {
+            self.state.get_mut().set_line_style(&self.context, style);
+            self.context.move_to(f64::from(start.0), f64::from(start.1));
+            for next in path {
+                self.context.line_to(f64::from(next.0), f64::from(next.1));
+            }
+        }
+        self.context.stroke();
+        Ok(())
     }
 
     fn draw_circle<S: BackendStyle>(
@@ -112,7 +288,31 @@ impl DrawingBackend for CssCanvas {
         style: &S,
         fill: bool,
     ) -> Result<(), DrawingErrorKind<CanvasError>> {
-        self.inner.draw_circle(center, radius, style, fill)
+        let color = style.color();
+        if color.alpha == 0.0 {
+            return Ok(());
+        }
+        if fill {
+            self.state.get_mut().set_fill(&self.context, &color);
+        } else {
+            self.state.get_mut().set_line_style(&self.context, style);
+        }
+        self.context.begin_path();
+        self.context
+            .arc(
+                f64::from(center.0),
+                f64::from(center.1),
+                f64::from(radius),
+                0.0,
+                std::f64::consts::PI * 2.0,
+            )
+            .map_err(error_cast)?;
+        if fill {
+            self.context.fill();
+        } else {
+            self.context.stroke();
+        }
+        Ok(())
     }
 
     fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
@@ -120,7 +320,22 @@ impl DrawingBackend for CssCanvas {
         vert: I,
         style: &S,
     ) -> Result<(), DrawingErrorKind<CanvasError>> {
-        self.inner.fill_polygon(vert, style)
+        let color = style.color();
+        if color.alpha == 0.0 {
+            return Ok(());
+        }
+        let mut path = vert.into_iter();
+        self.context.begin_path();
+        if let Some(start) = path.next() {
+            self.state.get_mut().set_fill(&self.context, &color);
+            self.context.move_to(f64::from(start.0), f64::from(start.1));
+            for next in path {
+                self.context.line_to(f64::from(next.0), f64::from(next.1));
+            }
+            self.context.close_path();
+        }
+        self.context.fill();
+        Ok(())
     }
 
     fn draw_text<S: BackendTextStyle>(
@@ -129,7 +344,36 @@ impl DrawingBackend for CssCanvas {
         style: &S,
         pos: BackendCoord,
     ) -> Result<(), DrawingErrorKind<CanvasError>> {
-        self.inner.draw_text(text, style, pos)
+        let color = style.color();
+        if color.alpha == 0.0 {
+            return Ok(());
+        }
+        // The styles go on before any `save`, so they outlive its `restore` and the cache stays true.
+        let state = self.state.get_mut();
+        state.set_text_anchor(&self.context, style);
+        state.set_fill(&self.context, &color);
+        state.set_font(&self.context, style);
+
+        let degree = match style.transform() {
+            FontTransform::None => 0.0,
+            FontTransform::Rotate90 => 90.0,
+            FontTransform::Rotate180 => 180.0,
+            FontTransform::Rotate270 => 270.0,
+        } / 180.0
+            * std::f64::consts::PI;
+        let ctx = &self.context;
+        if degree != 0.0 {
+            ctx.save();
+            ctx.translate(f64::from(pos.0), f64::from(pos.1))
+                .map_err(error_cast)?;
+            ctx.rotate(degree).map_err(error_cast)?;
+            let drawn = ctx.fill_text(text, 0.0, 0.0).map_err(error_cast);
+            ctx.restore();
+            drawn
+        } else {
+            ctx.fill_text(text, f64::from(pos.0), f64::from(pos.1))
+                .map_err(error_cast)
+        }
     }
 
     /// Measured with the canvas' own `measureText`: plotters' default for the web appends a `<span>` to the page
@@ -139,12 +383,7 @@ impl DrawingBackend for CssCanvas {
         text: &str,
         style: &S,
     ) -> Result<(u32, u32), DrawingErrorKind<CanvasError>> {
-        self.context.set_font(&format!(
-            "{} {}px {}",
-            style.style().as_str(),
-            style.size(),
-            style.family().as_str()
-        ));
+        self.state.borrow_mut().set_font(&self.context, style);
         let width = self
             .context
             .measure_text(text)
