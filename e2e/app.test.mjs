@@ -118,8 +118,9 @@ describe("editing, history and sharing", () => {
     await page.mouse.up();
     const dragged = await totals(page);
     assert.notEqual(dragged.macs, start.macs);
-    await hashChange(page, startHash);
-    await page.waitForTimeout(300);
+    // One drag, one history entry (the selection click only replaces the entry): wait for that entry's write.
+    await page.waitForFunction((n) => history.length === n + 1 && /conv1:conv\(\d+,7,/.test(location.hash), startLength);
+    assert.notEqual(await page.evaluate(() => location.hash), startHash);
     const draggedHash = await page.evaluate(() => location.hash);
     assert.match(draggedHash, /conv1:conv\(\d+,7,s2,p3,nobias\)/);
     // One drag, one history entry (the selection click only replaces the entry).
@@ -130,10 +131,10 @@ describe("editing, history and sharing", () => {
     assert.deepEqual(await totals(page), dragged);
 
     await page.goBack();
-    await page.waitForFunction((m) => document.querySelector(".totals").dataset.macs === String(m), start.macs);
+    await page.waitForFunction((m) => document.querySelector(".totals")?.dataset.macs === String(m), start.macs);
     assert.deepEqual(await totals(page), start);
     await page.goForward();
-    await page.waitForFunction((m) => document.querySelector(".totals").dataset.macs === String(m), dragged.macs);
+    await page.waitForFunction((m) => document.querySelector(".totals")?.dataset.macs === String(m), dragged.macs);
     await page.close();
   });
 
@@ -142,12 +143,15 @@ describe("editing, history and sharing", () => {
     const start = await totals(page);
     const startHash = await page.evaluate(() => location.hash);
     await page.click('tr.row[data-path="0.0"]');
+    // Selecting replaces the history entry; wait for that write so the push below is the only new entry.
+    await hashChange(page, startHash);
+    const entries = await page.evaluate(() => history.length);
     await page.click('.node-editor button[aria-label="Duplicate"]');
     const dup = await totals(page);
     assert.ok(dup.params > start.params);
-    await hashChange(page, startHash);
+    await page.waitForFunction((n) => history.length === n + 1, entries);
     await page.goBack();
-    await page.waitForFunction((p) => document.querySelector(".totals").dataset.params === String(p), start.params);
+    await page.waitForFunction((p) => document.querySelector(".totals")?.dataset.params === String(p), start.params);
     await page.close();
   });
 
@@ -173,7 +177,7 @@ describe("editing, history and sharing", () => {
     const start = await totals(page);
     await page.focus("#in-hw");
     await page.keyboard.press("ArrowLeft");
-    await page.waitForFunction((m) => document.querySelector(".totals").dataset.macs !== String(m), start.macs);
+    await page.waitForFunction((m) => document.querySelector(".totals")?.dataset.macs !== String(m), start.macs);
     assert.equal(await page.inputValue("#in-hw-n"), "216");
     await page.focus('tr.row[data-path="layer2.0.conv1"]');
     await page.keyboard.press("Enter");
