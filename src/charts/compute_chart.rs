@@ -160,13 +160,7 @@ pub fn draw<DB: DrawingBackend>(
         draw_cumulative(&mut chart, &shares, &frame, &pal)?;
     }
 
-    let (xr, yr) = chart.plotting_area().get_pixel_range();
-    let panel = PixelRect {
-        x0: xr.start,
-        y0: yr.start,
-        x1: xr.end,
-        y1: yr.end,
-    };
+    let panel = PixelRect::from_ranges(chart.plotting_area().get_pixel_range());
     let total: f64 = totals.iter().sum();
     let targets = bars
         .iter()

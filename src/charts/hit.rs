@@ -22,6 +22,16 @@ impl PixelRect {
         }
     }
 
+    /// The rectangle of a plotting area's pixel ranges (`DrawingArea::get_pixel_range`).
+    pub fn from_ranges((x, y): (std::ops::Range<i32>, std::ops::Range<i32>)) -> PixelRect {
+        PixelRect {
+            x0: x.start,
+            y0: y.start,
+            x1: x.end,
+            y1: y.end,
+        }
+    }
+
     /// Whether the pixel lies inside.
     pub fn contains(&self, x: i32, y: i32) -> bool {
         (self.x0..self.x1).contains(&x) && (self.y0..self.y1).contains(&y)

@@ -229,13 +229,7 @@ where
         )))?;
     }
 
-    let (xr, yr) = chart.plotting_area().get_pixel_range();
-    let panel = PixelRect {
-        x0: xr.start,
-        y0: yr.start,
-        x1: xr.end,
-        y1: yr.end,
-    };
+    let panel = PixelRect::from_ranges(chart.plotting_area().get_pixel_range());
     let targets = c
         .pts
         .iter()

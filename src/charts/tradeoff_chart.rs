@@ -397,13 +397,7 @@ fn series_colours(pal: &Palette) -> [RGBColor; 3] {
 fn panel_of<DB: DrawingBackend, X: Ranged, Y: Ranged>(
     chart: &ChartContext<'_, DB, Cartesian2d<X, Y>>,
 ) -> PixelRect {
-    let (xr, yr) = chart.plotting_area().get_pixel_range();
-    PixelRect {
-        x0: xr.start,
-        y0: yr.start,
-        x1: xr.end,
-        y1: yr.end,
-    }
+    PixelRect::from_ranges(chart.plotting_area().get_pixel_range())
 }
 
 /// How compute changes from the first stage to the last, as built and in the variants.
