@@ -32,7 +32,8 @@ struct Controls {
 }
 
 impl Controls {
-    fn slider(&self, param: Param, label: &str, value: u64, ladder: Rc<[f64]>, max: u64) -> Html {
+    /// What every slider of this node sends: the edit of `param` while it moves, the end of the gesture after.
+    fn slider_callbacks(&self, param: Param) -> (Callback<(f64, Gesture)>, Callback<()>) {
         let (app, at) = (self.app.clone(), self.at.clone());
         let on_value = Callback::from(move |(v, g): (f64, Gesture)| {
             let edit = Action::SetParam {
@@ -43,7 +44,12 @@ impl Controls {
             perf::send(&app, UiAction::Edit(edit, g));
         });
         let app = self.app.clone();
-        let on_end = Callback::from(move |_| app.dispatch(UiAction::EndGesture));
+        let on_end = Callback::from(move |()| app.dispatch(UiAction::EndGesture));
+        (on_value, on_end)
+    }
+
+    fn slider(&self, param: Param, label: &str, value: u64, ladder: Rc<[f64]>, max: u64) -> Html {
+        let (on_value, on_end) = self.slider_callbacks(param);
         let min = if matches!(param, Param::Padding | Param::OutputPadding) {
             0.0
         } else {
@@ -78,17 +84,7 @@ impl Controls {
     }
 
     fn fraction(&self, param: Param, label: &str, value: f64) -> Html {
-        let (app, at) = (self.app.clone(), self.at.clone());
-        let on_value = Callback::from(move |(v, g): (f64, Gesture)| {
-            let edit = Action::SetParam {
-                at: at.clone(),
-                param,
-                value: v,
-            };
-            perf::send(&app, UiAction::Edit(edit, g));
-        });
-        let app = self.app.clone();
-        let on_end = Callback::from(move |_| app.dispatch(UiAction::EndGesture));
+        let (on_value, on_end) = self.slider_callbacks(param);
         html! {
             <Slider id={format!("p-{}-{param:?}", self.at.key()).to_lowercase()} label={label.to_string()}
                 {value} ladder={ladders::probability()} bounds={(0.0, 1.0)} decimals={2} {on_value} {on_end} />
