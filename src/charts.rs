@@ -17,7 +17,7 @@
 //! # Mounting a chart on a canvas (the UI)
 //!
 //! ```text
-//! let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas).ok_or(..)?;
+//! let backend = CssCanvas::fit(canvas, css_size, device_pixel_ratio)?; // src/ui/chart_backend.rs
 //! let root = backend.into_drawing_area();
 //! let layout = charts::compute_chart::draw(root, &analysis, &ComputeOptions { highlight: selected, ..opts })?;
 //! // keep `layout`; on pointer move/click (in canvas pixels, i.e. CSS pixels × the canvas' scale):
@@ -25,8 +25,8 @@
 //! ```
 //!
 //! - `draw` fills the whole area with the theme's background, so it also clears the previous frame.
-//! - Coordinates in [`ChartLayout`] are the backend's pixels (the canvas' `width`/`height` attributes, not CSS
-//!   pixels): scale the pointer position by `canvas.width / client_width`.
+//! - Coordinates in [`ChartLayout`] are the backend's pixels (the app's backend draws in CSS pixels, whatever the
+//!   pixel ratio): scale the pointer position by the drawn width over the canvas' current CSS width.
 //! - `highlight: Some(row)` outlines that row's bar or point (and the block or stage holding it); clicking gives
 //!   back [`HitTarget::row`], the first row of the mark. What-if bars have `row: None`.
 //! - The trade-off chart's what-if panel needs the two transformed networks analysed: pass

@@ -138,11 +138,11 @@ pub struct CssCanvas {
 }
 
 impl CssCanvas {
-    /// Sizes `canvas`' backing store to its CSS box × `dpr` and returns a backend of the CSS size; `None` when the
-    /// canvas has no 2D context or no size (detached or hidden).
-    pub fn fit(canvas: &HtmlCanvasElement, dpr: f64) -> Option<CssCanvas> {
-        let (w, h) = (canvas.client_width(), canvas.client_height());
-        if w <= 0 || h <= 0 {
+    /// Sizes `canvas`' backing store to its CSS box `(w, h)` × `dpr` and returns a backend of the CSS size; `None`
+    /// when the canvas has no 2D context or no size (detached or hidden). The caller knows the box (from a resize
+    /// observer): reading it here would force a layout in the middle of an update.
+    pub fn fit(canvas: &HtmlCanvasElement, (w, h): (u32, u32), dpr: f64) -> Option<CssCanvas> {
+        if w == 0 || h == 0 {
             return None;
         }
         let dpr = if dpr.is_finite() && dpr > 0.0 {
@@ -165,7 +165,7 @@ impl CssCanvas {
         context.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0).ok()?;
         Some(CssCanvas {
             context,
-            size: (w as u32, h as u32),
+            size: (w, h),
             state: RefCell::default(),
         })
     }

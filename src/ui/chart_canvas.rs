@@ -11,7 +11,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{
     HtmlCanvasElement, IntersectionObserver, IntersectionObserverEntry, IntersectionObserverInit,
-    ResizeObserver,
+    ResizeObserver, ResizeObserverEntry,
 };
 use yew::prelude::*;
 
@@ -97,15 +97,28 @@ impl ChartSpec {
 /// A chart out of view is not painted: it is marked stale and painted when it scrolls into view. Painting four
 /// charts costs a visible share of a frame on large networks; an edit made while the table is in view then costs
 /// no chart work at all.
+///
+/// A chart in view is painted in the next animation frame, not in the update that changed it: the frame's
+/// `requestAnimationFrame` callbacks run before its style, layout and paint, so the new chart still shows in the
+/// same frame as the new table, while the update itself never reads layout. Reading the canvas' size in the middle
+/// of an update forced the browser to lay out the half-updated page there and then (a third of a slider step on
+/// resnet50); the size now comes from the resize observer, which reports it after each layout. Several changes
+/// before a frame (a fast drag) paint once.
 #[derive(Default)]
 struct Painted {
     input: Option<(Shared<Analysis>, ChartSpec)>,
     layout: ChartLayout,
     dpr: f64,
+    /// The canvas' CSS box as the resize observer last reported it (unknown until its first report).
+    size: Option<(u32, u32)>,
+    /// The size the last paint used.
+    painted_size: (u32, u32),
     /// Out of view, as the intersection observer last reported.
     hidden: bool,
     /// The input changed (or the box resized) while hidden.
     stale: bool,
+    /// A paint is requested for the coming animation frame.
+    scheduled: bool,
 }
 
 fn device_pixel_ratio() -> f64 {
@@ -142,32 +155,53 @@ impl Drop for Span {
     }
 }
 
+/// The shared paint state of one chart card and its canvas.
+type Slot = Rc<RefCell<Painted>>;
+
+/// Paints `slot` in the coming animation frame when in view (once, however often it is asked before that
+/// frame), else marks it stale for when it scrolls into view.
+fn request_paint(slot: &Slot, canvas: &NodeRef) {
+    {
+        let mut p = slot.borrow_mut();
+        if p.hidden {
+            p.stale = true;
+            return;
+        }
+        if p.scheduled {
+            return;
+        }
+        p.scheduled = true;
+    }
+    let (slot_now, canvas_now) = (slot.clone(), canvas.clone());
+    let on_frame = Closure::once_into_js(move || {
+        let mut p = slot_now.borrow_mut();
+        p.scheduled = false;
+        if let Some(c) = canvas_now.cast::<HtmlCanvasElement>() {
+            p.paint(&c);
+        }
+    });
+    let requested = web_sys::window()
+        .is_some_and(|w| w.request_animation_frame(on_frame.unchecked_ref()).is_ok());
+    if !requested {
+        // No frames to wait for: paint now rather than never.
+        let mut p = slot.borrow_mut();
+        p.scheduled = false;
+        if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
+            p.paint(&c);
+        }
+    }
+}
+
 impl Painted {
-    /// Paints now when in view, else on coming into view.
-    fn update(&mut self, canvas: &HtmlCanvasElement) {
-        if self.hidden {
-            self.stale = true;
-        } else {
-            self.paint(canvas);
-        }
-    }
-
-    /// Records whether the canvas is in view; paints it when it comes into view stale.
-    fn set_visible(&mut self, canvas: &HtmlCanvasElement, visible: bool) {
-        self.hidden = !visible;
-        if visible && self.stale {
-            self.paint(canvas);
-        }
-    }
-
-    /// Draws the current input on `canvas`, sized to its box; each draw is a `convscope:chart:<kind>` measure.
+    /// Draws the current input on `canvas`, sized to its last observed box; each draw is a
+    /// `convscope:chart:<kind>` measure.
     fn paint(&mut self, canvas: &HtmlCanvasElement) {
         self.stale = false;
-        let Some((analysis, spec)) = &self.input else {
+        let (Some((analysis, spec)), Some(size)) = (&self.input, self.size) else {
             return;
         };
         let dpr = device_pixel_ratio();
-        let Some(backend) = CssCanvas::fit(canvas, dpr) else {
+        let Some(backend) = CssCanvas::fit(canvas, size, dpr) else {
             return;
         };
         let _measure = Span::new(format!("convscope:chart:{}", spec.kind().key()));
@@ -180,14 +214,7 @@ impl Painted {
             Err(e) => gloo::console::error!(e.to_string()),
         }
         self.dpr = dpr;
-    }
-
-    /// Repaints when the canvas' box or the pixel ratio changed since the last draw.
-    fn repaint_if_resized(&mut self, canvas: &HtmlCanvasElement) {
-        let size = (canvas.client_width() as u32, canvas.client_height() as u32);
-        if size != (self.layout.width, self.layout.height) || device_pixel_ratio() != self.dpr {
-            self.update(canvas);
-        }
+        self.painted_size = size;
     }
 }
 
@@ -265,14 +292,33 @@ pub struct ChartCanvasProps {
     pub children: Html,
 }
 
-/// Calls [`Painted::repaint_if_resized`] whenever the canvas' box changes; the observer lives as long as the chart.
+/// Keeps [`Painted::size`] equal to the canvas' CSS box through a resize observer (its first report comes after
+/// the canvas is first laid out) and repaints when the box or the pixel ratio changed since the last paint.
 #[hook]
-fn use_repaint_on_resize(canvas: NodeRef, painted: Rc<RefCell<Painted>>) {
+fn use_observed_size(canvas: NodeRef, slot: Slot) {
     use_effect_with((), move |_| {
         let element = canvas.cast::<web_sys::Element>();
-        let callback = Closure::<dyn FnMut()>::new(move || {
-            if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
-                painted.borrow_mut().repaint_if_resized(&c);
+        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+            // The last entry is the newest box.
+            let Some(rect) = entries
+                .iter()
+                .filter_map(|e| e.dyn_into::<ResizeObserverEntry>().ok())
+                .next_back()
+                .map(|e| e.content_rect())
+            else {
+                return;
+            };
+            let size = (
+                rect.width().round().max(0.0) as u32,
+                rect.height().round().max(0.0) as u32,
+            );
+            let changed = {
+                let mut p = slot.borrow_mut();
+                p.size = Some(size);
+                size != p.painted_size || device_pixel_ratio() != p.dpr
+            };
+            if changed {
+                request_paint(&slot, &canvas);
             }
         });
         let observer = ResizeObserver::new(callback.as_ref().unchecked_ref()).ok();
@@ -288,22 +334,29 @@ fn use_repaint_on_resize(canvas: NodeRef, painted: Rc<RefCell<Painted>>) {
     });
 }
 
-/// Tells [`Painted`] whether the canvas is in view (or within 200 px of it), through an intersection observer.
+/// Tells [`Painted`] whether the canvas is in view (or within 200 px of it), through an intersection observer,
+/// and paints it when it comes into view stale.
 #[hook]
-fn use_visibility(canvas: NodeRef, painted: Rc<RefCell<Painted>>) {
+fn use_visibility(canvas: NodeRef, slot: Slot) {
     use_effect_with((), move |_| {
         let element = canvas.cast::<web_sys::Element>();
         let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
-            let Some(c) = canvas.cast::<HtmlCanvasElement>() else {
-                return;
-            };
             // The last entry is the newest state.
-            if let Some(e) = entries
+            let Some(visible) = entries
                 .iter()
                 .filter_map(|e| e.dyn_into::<IntersectionObserverEntry>().ok())
                 .next_back()
-            {
-                painted.borrow_mut().set_visible(&c, e.is_intersecting());
+                .map(|e| e.is_intersecting())
+            else {
+                return;
+            };
+            let stale = {
+                let mut p = slot.borrow_mut();
+                p.hidden = !visible;
+                visible && p.stale
+            };
+            if stale {
+                request_paint(&slot, &canvas);
             }
         });
         let init = IntersectionObserverInit::new();
@@ -332,16 +385,13 @@ pub fn chart_canvas(p: &ChartCanvasProps) -> Html {
     let kind = p.spec.kind();
     {
         let (painted, canvas_ref) = (painted.clone(), canvas_ref.clone());
-        // Runs in the same update as the table, before the app ends its `convscope:update` measure.
+        // Paints in the frame that shows this update, before the app ends its `convscope:update` measure.
         use_effect_with((p.analysis.clone(), p.spec.clone()), move |input| {
-            let mut painted = painted.borrow_mut();
-            painted.input = Some(input.clone());
-            if let Some(c) = canvas_ref.cast::<HtmlCanvasElement>() {
-                painted.update(&c);
-            }
+            painted.borrow_mut().input = Some(input.clone());
+            request_paint(&painted, &canvas_ref);
         });
     }
-    use_repaint_on_resize(canvas_ref.clone(), painted.clone());
+    use_observed_size(canvas_ref.clone(), painted.clone());
     use_visibility(canvas_ref.clone(), painted.clone());
 
     // Pointer position in layout pixels (CSS pixels; scaled in case the canvas is stretched before a repaint).

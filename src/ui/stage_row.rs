@@ -77,7 +77,7 @@ pub fn stage_table(p: &StageTableProps) -> Html {
                             <td class="num">{ s.rows }</td>
                             <td class="num">{ thousands(s.params) }</td>
                             <td class="num macs" style={format!("--s:{}", permille(s.macs, total))} title={thousands(s.macs)}>
-                                <span class="bar" aria-hidden="true"></span><span class="v">{ si(s.macs as f64) }</span>
+                                { si(s.macs as f64) }
                             </td>
                             <td class="num">{ format!("{:.1}%", 100.0 * s.macs as f64 / total as f64) }</td>
                             <td class="num">{ bytes(s.activation_bytes) }</td>

@@ -84,9 +84,9 @@ pub fn table_row(p: &TableRowProps) -> Html {
                     { head }
                     <td class="shape">{ s.output.display_with_batch(p.batch) }</td>
                     <td class="num">{ thousands(s.params) }</td>
+                    // The share bar is the cell's background (static/style.css), sized by --s.
                     <td class="num macs" style={format!("--s:{}", p.share)} title={thousands(s.macs)}>
-                        <span class="bar" aria-hidden="true"></span>
-                        <span class="v">{ if s.macs == 0 { "0".to_string() } else { si(s.macs as f64) } }</span>
+                        { if s.macs == 0 { "0".to_string() } else { si(s.macs as f64) } }
                     </td>
                     <td class="num">{ bytes(s.activation_bytes) }</td>
                     <td class="num">{ bytes(s.traffic_bytes()) }</td>
