@@ -118,6 +118,15 @@ describe("charts", () => {
     assert.notEqual(after[1].sum, before[1].sum, "RF chart repainted on a log scale");
     assert.notEqual(after[2].sum, before[2].sum, "trade-off chart repainted by time");
     assert.equal(after[3].sum, before[3].sum, "roofline untouched");
+    // The switches are view choices the link carries: a reload (or the link pasted elsewhere) shows the same charts.
+    await page.waitForFunction(() => ["per=stage", "rflog=1", "size=time"].every((p) => location.hash.includes(p)));
+    await page.reload();
+    await page.waitForSelector("canvas.chart-canvas");
+    await page.waitForTimeout(100);
+    assert.equal(await page.inputValue("#chart-group"), "stage");
+    assert.equal(await page.isChecked("#chart-rf-log"), true);
+    assert.equal(await page.inputValue("#chart-trade-metric"), "time");
+    assert.deepEqual((await pixels(page)).map((c) => c.sum), after.map((c) => c.sum), "the same charts after a reload");
     // Tab reaches the canvas; arrows walk its marks with a tooltip; Enter selects.
     await page.focus("canvas[data-chart=compute]");
     await page.keyboard.press("ArrowRight");

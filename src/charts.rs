@@ -49,6 +49,7 @@ pub mod palette;
 pub mod rf_chart;
 pub mod roofline_chart;
 pub mod tradeoff_chart;
+pub mod view;
 
 use std::fmt;
 
@@ -62,6 +63,7 @@ pub use palette::{Palette, Theme};
 pub use rf_chart::RfOptions;
 pub use roofline_chart::RooflineOptions;
 pub use tradeoff_chart::TradeoffOptions;
+pub use view::ChartView;
 
 /// Which chart: the command line's `convscope chart <kind>` and the UI's tabs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -250,14 +250,20 @@ async fn the_text_view_keeps_the_last_valid_network_on_a_parse_error() {
 
 #[wasm_bindgen_test]
 fn opening_fragments() {
-    let (state, _, notice) = url::open("");
-    assert_eq!(state, url::default_state());
-    assert!(notice.is_none());
-    let (state, sel, notice) = url::open(&format!("#{}&sel=layer1.0&dtype=fp99", link("resnet18")));
-    assert_eq!(sel.as_deref(), Some("layer1.0"));
-    assert!(notice.is_some_and(|n| !n.error && n.text.contains("fp99")));
+    let opened = url::open("");
+    assert_eq!(opened.doc, url::default_state());
+    assert!(opened.notice.is_none());
+    let opened = url::open(&format!(
+        "#{}&sel=layer1.0&dtype=fp99&per=stage&metric=teraflops",
+        link("resnet18")
+    ));
+    assert_eq!(opened.selected.as_deref(), Some("layer1.0"));
+    assert_eq!(opened.charts.grouping, convscope::charts::Grouping::Stage);
+    assert!(opened
+        .notice
+        .is_some_and(|n| !n.error && n.text.contains("fp99") && n.text.contains("teraflops")));
     assert_eq!(
-        state.arch,
+        opened.doc.arch,
         presets::find("resnet18")
             .and_then(|p| p.architecture().ok())
             .expect("arch")

@@ -35,10 +35,7 @@ pub fn options(doc: &State) -> Options {
 /// The whole app.
 #[function_component(App)]
 pub fn app() -> Html {
-    let app: AppHandle = use_reducer(|| {
-        let (doc, selected, notice) = url::open(&url::read_hash());
-        AppState::new(doc, selected, notice)
-    });
+    let app: AppHandle = use_reducer(|| AppState::new(url::open(&url::read_hash())));
     use_url_sync(app.clone());
     let doc = app.doc.clone();
     let analysis: Rc<Analysis> =

@@ -8,7 +8,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::charts::{
-    ComputeOptions, Grouping, HitTarget, Metric, RfOptions, RooflineOptions, Theme,
+    ChartView, ComputeOptions, Grouping, HitTarget, Metric, RfOptions, RooflineOptions, Theme,
 };
 use crate::core::action::path_contains;
 use crate::core::analysis::Analysis;
@@ -60,18 +60,18 @@ fn selection(analysis: &Analysis, t: &HitTarget) -> Option<String> {
     })
 }
 
-/// A labelled `<select>` over `items`.
+/// A labelled `<select>` over `items`; choosing one calls `on` with it.
 fn menu<T: Copy + PartialEq + 'static>(
     id: &'static str,
     label: &'static str,
     items: &[(T, &'static str, &'static str)],
     value: T,
-    on: UseStateHandle<T>,
+    on: Callback<T>,
     parse: fn(&str) -> Option<T>,
 ) -> Html {
     let onchange = Callback::from(move |e: Event| {
         if let Some(v) = select_value(&e).as_deref().and_then(parse) {
-            on.set(v);
+            on.emit(v);
         }
     });
     html! {
@@ -86,14 +86,26 @@ fn menu<T: Copy + PartialEq + 'static>(
     }
 }
 
-/// A labelled checkbox.
-fn toggle(id: &'static str, label: &'static str, value: bool, on: UseStateHandle<bool>) -> Html {
-    let onchange = Callback::from(move |e: Event| on.set(checked(&e)));
+/// A labelled checkbox; toggling it calls `on` with its new state.
+fn toggle(id: &'static str, label: &'static str, value: bool, on: Callback<bool>) -> Html {
+    let onchange = Callback::from(move |e: Event| on.emit(checked(&e)));
     html! {
         <label class="check chart-field" for={id}>
             <input type="checkbox" {id} checked={value} {onchange} />{ label }
         </label>
     }
+}
+
+/// The callback of one chart switch: `apply` writes the switch's new value into the view.
+fn switch<T: 'static>(app: &Option<AppHandle>, apply: fn(&mut ChartView, T)) -> Callback<T> {
+    let app = app.clone();
+    Callback::from(move |value| {
+        if let Some(app) = &app {
+            let mut next = app.charts;
+            apply(&mut next, value);
+            app.dispatch(UiAction::Charts(next));
+        }
+    })
 }
 
 fn metric_items() -> Vec<(Metric, &'static str, &'static str)> {
@@ -124,18 +136,14 @@ const GROUPINGS: [(Grouping, &str, &str); 3] = [
 pub fn charts_panel(p: &ChartsPanelProps) -> Html {
     let app = use_context::<AppHandle>();
     let theme: Theme = use_chart_theme();
-    let metric = use_state(|| Metric::Macs);
-    let grouping = use_state(|| Grouping::Layer);
-    let cumulative = use_state(|| true);
-    let rf_log = use_state(|| false);
-    let trade_metric = use_state(|| Metric::Macs);
-    let show_whatif = use_state(|| true);
+    // The switches live in the app state, so a link carries them (src/charts/view.rs).
+    let view = app.as_ref().map(|a| a.charts).unwrap_or_default();
     let analysis = Shared(p.analysis.clone());
 
     // The what-if analyses the network twice more: once per analysis, and only while the what-if is shown.
     let whatif: Option<Shared<Comparison>> = {
         let app = app.clone();
-        let deps = (analysis.clone(), *show_whatif);
+        let deps = (analysis.clone(), view.whatif);
         (*use_memo(deps, move |(a, show)| {
             let app = app.filter(|_| *show)?;
             let _measure = Span::new("convscope:whatif");
@@ -158,19 +166,19 @@ pub fn charts_panel(p: &ChartsPanelProps) -> Html {
     let highlight = highlighted(&p.analysis, p.selected.as_deref());
     let metrics = metric_items();
     let compute = ChartSpec::Compute(ComputeOptions {
-        metric: *metric,
-        grouping: *grouping,
-        cumulative: *cumulative,
+        metric: view.metric,
+        grouping: view.grouping,
+        cumulative: view.cumulative,
         theme,
         highlight,
     });
     let rf = ChartSpec::Rf(RfOptions {
-        log: *rf_log,
+        log: view.rf_log,
         theme,
         highlight,
     });
     let tradeoff = ChartSpec::Tradeoff {
-        metric: *trade_metric,
+        metric: view.trade_metric,
         theme,
         highlight,
         whatif,
@@ -183,16 +191,16 @@ pub fn charts_panel(p: &ChartsPanelProps) -> Html {
             </h2>
             <div class="charts-grid">
                 <ChartCanvas analysis={analysis.clone()} spec={compute} on_select={on_select.clone()}>
-                    { menu("chart-metric", "Metric", &metrics, *metric, metric.clone(), Metric::from_key) }
-                    { menu("chart-group", "Per", &GROUPINGS, *grouping, grouping.clone(), Grouping::from_key) }
-                    { toggle("chart-cumulative", "cumulative", *cumulative, cumulative.clone()) }
+                    { menu("chart-metric", "Metric", &metrics, view.metric, switch(&app, |v, m| v.metric = m), Metric::from_key) }
+                    { menu("chart-group", "Per", &GROUPINGS, view.grouping, switch(&app, |v, g| v.grouping = g), Grouping::from_key) }
+                    { toggle("chart-cumulative", "cumulative", view.cumulative, switch(&app, |v, on| v.cumulative = on)) }
                 </ChartCanvas>
                 <ChartCanvas analysis={analysis.clone()} spec={rf} on_select={on_select.clone()}>
-                    { toggle("chart-rf-log", "log scale", *rf_log, rf_log.clone()) }
+                    { toggle("chart-rf-log", "log scale", view.rf_log, switch(&app, |v, on| v.rf_log = on)) }
                 </ChartCanvas>
                 <ChartCanvas analysis={analysis.clone()} spec={tradeoff} on_select={on_select.clone()}>
-                    { menu("chart-trade-metric", "Size", &metrics, *trade_metric, trade_metric.clone(), Metric::from_key) }
-                    { toggle("chart-whatif", "what-if", *show_whatif, show_whatif.clone()) }
+                    { menu("chart-trade-metric", "Size", &metrics, view.trade_metric, switch(&app, |v, m| v.trade_metric = m), Metric::from_key) }
+                    { toggle("chart-whatif", "what-if", view.whatif, switch(&app, |v, on| v.whatif = on)) }
                 </ChartCanvas>
                 <ChartCanvas {analysis} spec={roofline} {on_select} />
             </div>

@@ -5,9 +5,11 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use crate::charts::ChartView;
 use crate::core::action::{self, Action};
 use crate::core::arch::Architecture;
 use crate::core::fragment::State;
+use crate::ui::url::Opened;
 
 /// How the latest change should be recorded in the browser history.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +45,8 @@ pub struct AppState {
     pub doc: State,
     /// The selected table row (or module) path; a view choice kept in the link as `sel=`.
     pub selected: Option<String>,
+    /// The charts' switches; view choices kept in the link.
+    pub charts: ChartView,
     /// While the width multiplier is in use: the architecture it scales and the current factor.
     pub width: Option<(Rc<Architecture>, f64)>,
     pub notice: Option<Notice>,
@@ -54,11 +58,18 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// A state opening `doc`, with an optional notice (from reading the link).
-    pub fn new(doc: State, selected: Option<String>, notice: Option<Notice>) -> AppState {
+    /// The state a link opens.
+    pub fn new(opened: Opened) -> AppState {
+        let Opened {
+            doc,
+            selected,
+            charts,
+            notice,
+        } = opened;
         AppState {
             doc,
             selected,
+            charts,
             width: None,
             notice,
             revision: 0,
@@ -82,12 +93,10 @@ pub enum UiAction {
     /// A continuous gesture ended (slider released, text field left).
     EndGesture,
     Select(Option<String>),
+    /// A chart switch changed.
+    Charts(ChartView),
     /// The URL changed under us (Back/Forward or a hand-edited address).
-    FromUrl {
-        doc: State,
-        selected: Option<String>,
-        notice: Option<Notice>,
-    },
+    FromUrl(Opened),
     Dismiss,
     /// Shows a message (e.g. after a copy).
     Notify(Notice),
@@ -136,13 +145,25 @@ impl Reducible for AppState {
                 next.revision += 1;
                 return Rc::new(next);
             }
-            UiAction::FromUrl {
+            UiAction::Charts(view) => {
+                if next.charts == view {
+                    return self;
+                }
+                // A view choice: the link follows, without a history entry of its own.
+                next.charts = view;
+                next.history = HistoryMode::Replace;
+                next.revision += 1;
+                return Rc::new(next);
+            }
+            UiAction::FromUrl(Opened {
                 doc,
                 selected,
+                charts,
                 notice,
-            } => {
+            }) => {
                 next.doc = doc;
                 next.selected = selected;
+                next.charts = charts;
                 next.width = None;
                 next.dragging = false;
                 if notice.is_some() {

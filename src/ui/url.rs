@@ -1,6 +1,7 @@
-//! Reading and writing the URL fragment: the core's codec plus the app's view choices (`sel=`), and what to open
-//! when a link is broken.
+//! Reading and writing the URL fragment: the core's codec plus the app's view choices (`sel=`, the charts'
+//! switches), and what to open when a link is broken.
 
+use crate::charts::ChartView;
 use crate::core::action;
 use crate::core::fragment::{self, FragmentError, State};
 use crate::core::presets;
@@ -31,27 +32,48 @@ pub fn default_state() -> State {
     }
 }
 
-/// What a fragment opens: the state, the selection, and a message when the link was not fully usable.
-pub fn open(fragment: &str) -> (State, Option<String>, Option<Notice>) {
+/// What a fragment opens.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Opened {
+    pub doc: State,
+    /// The selected module path (`sel=`).
+    pub selected: Option<String>,
+    /// The charts' switches.
+    pub charts: ChartView,
+    /// A message when the link was not fully usable.
+    pub notice: Option<Notice>,
+}
+
+/// What a fragment opens: the state and view choices, and a message when the link was not fully usable.
+pub fn open(fragment: &str) -> Opened {
     let text = fragment.strip_prefix('#').unwrap_or(fragment);
+    let opened = |doc, selected, charts, notice| Opened {
+        doc,
+        selected,
+        charts,
+        notice,
+    };
     if text.trim().is_empty() {
-        return (default_state(), None, None);
+        return opened(default_state(), None, ChartView::default(), None);
     }
     let selected = selection(text);
+    let (charts, chart_warnings) = ChartView::decode(text);
     match fragment::decode(text) {
-        Ok((state, warnings)) => {
+        Ok((state, mut warnings)) => {
+            warnings.extend(chart_warnings);
             let notice = (!warnings.is_empty()).then(|| Notice {
                 error: false,
                 text: format!("Some settings of this link were not understood: {}.", warnings.join("; ")),
             });
-            (state, selected, notice)
+            opened(state, selected, charts, notice)
         }
         Err(FragmentError::Spec(e)) => {
             let reason = format!("This link's architecture could not be read {e}.");
             match action::recover(text) {
-                Some(r) => (
+                Some(r) => opened(
                     r.state,
                     selected,
+                    charts,
                     Some(Notice {
                         error: true,
                         text: format!(
@@ -61,9 +83,10 @@ pub fn open(fragment: &str) -> (State, Option<String>, Option<Notice>) {
                         ),
                     }),
                 ),
-                None => (
+                None => opened(
                     default_state(),
                     None,
+                    charts,
                     Some(Notice {
                         error: true,
                         text: format!("{reason} Opened the default network ({DEFAULT_PRESET}) instead."),
@@ -71,9 +94,10 @@ pub fn open(fragment: &str) -> (State, Option<String>, Option<Notice>) {
                 ),
             }
         }
-        Err(e) => (
+        Err(e) => opened(
             default_state(),
             None,
+            ChartView::default(),
             Some(Notice {
                 error: true,
                 text: format!("This link could not be opened: {e}. Opened the default network ({DEFAULT_PRESET})."),
@@ -102,6 +126,7 @@ pub fn encode(app: &AppState) -> String {
         s.push_str("&sel=");
         s.push_str(sel);
     }
+    s.push_str(&app.charts.encode());
     s
 }
 

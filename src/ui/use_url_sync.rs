@@ -69,12 +69,7 @@ pub fn use_url_sync(app: AppHandle) {
             move |_: &web_sys::Event| {
                 let hash = url::read_hash();
                 cancel();
-                let (doc, selected, notice) = url::open(&hash);
-                app.dispatch(UiAction::FromUrl {
-                    doc,
-                    selected,
-                    notice,
-                });
+                app.dispatch(UiAction::FromUrl(url::open(&hash)));
             }
         };
         let listeners = web_sys::window().map(|w| {
