@@ -186,7 +186,7 @@ describe("editing, history and sharing", () => {
     await page.close();
   });
 
-  test("the long table: a selection in the editor scrolls to its row, arrows move between rows, printing shows every row", async () => {
+  test("the long table: a selection in the editor scrolls to its row, arrows, Page Up/Down, Home and End move between rows, printing shows every row", async () => {
     const page = await open(cli("link", "resnet152").trim());
     const total = JSON.parse(cli("summary", "resnet152", "--format", "json")).layers.length;
     assert.equal(await page.$eval("table.layers", (t) => Number(t.dataset.rows)), total);
@@ -221,6 +221,22 @@ describe("editing, history and sharing", () => {
     await page.waitForSelector(`tr.row.selected[data-index="${total - 61}"]`);
     await page.keyboard.press("ArrowDown");
     assert.equal(await page.evaluate(() => document.activeElement.dataset.index), String(total - 60));
+    // Home and End jump to rows that are not rendered; Page Up and Down move by a view of rows.
+    const focused = async () => Number(await page.evaluate(() => document.activeElement?.dataset.index));
+    await page.keyboard.press("Home");
+    await page.waitForFunction(() => document.activeElement?.dataset.index === "0");
+    assert.ok(await inView(), "Home: the first row is out of view");
+    await page.keyboard.press("PageDown");
+    await page.waitForFunction(() => Number(document.activeElement?.dataset.index) > 5);
+    const page1 = await focused();
+    assert.ok(await inView(), "PageDown: the focused row is out of view");
+    await page.keyboard.press("PageDown");
+    await page.waitForFunction((n) => Number(document.activeElement?.dataset.index) === 2 * n, page1);
+    await page.keyboard.press("PageUp");
+    await page.waitForFunction((n) => Number(document.activeElement?.dataset.index) === n, page1);
+    await page.keyboard.press("End");
+    await page.waitForFunction((n) => document.activeElement?.dataset.index === String(n - 1), total);
+    assert.ok(await inView(), "End: the last row is out of view");
 
     // Printing: every row is rendered and the table's box does not clip them.
     await page.evaluate(() => dispatchEvent(new Event("beforeprint")));

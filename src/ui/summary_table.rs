@@ -87,13 +87,7 @@ fn reveal_span(c: &web_sys::Element, top: f64, bottom: f64) {
 /// Scrolls the table's box to row `index` if it is out of view (under the sticky header or footer counts as out),
 /// then the results panel to the table. Works whether or not the row is rendered: rows have a fixed height.
 fn scroll_to_row(wrap: &web_sys::Element, index: usize) {
-    let part = |sel: &str| {
-        wrap.query_selector(sel)
-            .ok()
-            .flatten()
-            .map_or(0.0, |e| e.get_bounding_client_rect().height())
-    };
-    let (head, foot) = (part("thead"), part("tfoot"));
+    let (head, foot) = head_and_foot(wrap);
     let view = (wrap.client_height() as f64 - head - foot).max(ROW_HEIGHT);
     let y = index as f64 * ROW_HEIGHT;
     let top = wrap.scroll_top() as f64;
@@ -106,24 +100,48 @@ fn scroll_to_row(wrap: &web_sys::Element, index: usize) {
     }
 }
 
-/// Moves the keyboard focus from a row to the row `delta` away (arrow keys); returns whether it did.
-fn focus_neighbour(wrap: &web_sys::Element, e: &KeyboardEvent, delta: isize) -> bool {
-    let index = e
-        .target()
+/// The index of the row an event happened in.
+fn event_row(e: &KeyboardEvent) -> Option<usize> {
+    e.target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
         .and_then(|t| t.closest("tr.row").ok().flatten())
         .and_then(|row| row.get_attribute("data-index"))
-        .and_then(|i| i.parse::<usize>().ok());
-    let Some(next) = index.and_then(|i| i.checked_add_signed(delta)) else {
-        return false;
+        .and_then(|i| i.parse::<usize>().ok())
+}
+
+/// Where a key moves the focus from row `from` of `rows`, with `page` rows in view: arrows one row, Page Up/Down
+/// a view, Home/End the first and last row.
+pub fn key_target(key: &str, from: usize, rows: usize, page: usize) -> Option<usize> {
+    let last = rows.checked_sub(1)?;
+    let page = page.max(1);
+    let to = match key {
+        "ArrowDown" => from.saturating_add(1),
+        "ArrowUp" => from.checked_sub(1)?,
+        "PageDown" => from.saturating_add(page),
+        "PageUp" => from.saturating_sub(page),
+        "Home" => 0,
+        "End" => last,
+        _ => return None,
     };
-    // The neighbour is rendered: the focused row is in view and the window reaches OVERSCAN rows beyond.
-    let row = wrap
-        .query_selector(&format!("tr.row[data-index=\"{next}\"]"))
-        .ok()
-        .flatten()
-        .and_then(|r| r.dyn_into::<web_sys::HtmlElement>().ok());
-    row.is_some_and(|r| r.focus().is_ok())
+    Some(to.min(last))
+}
+
+/// The heights of the table's sticky header and footer, which cover rows scrolled under them.
+fn head_and_foot(wrap: &web_sys::Element) -> (f64, f64) {
+    let part = |sel: &str| {
+        wrap.query_selector(sel)
+            .ok()
+            .flatten()
+            .map_or(0.0, |e| e.get_bounding_client_rect().height())
+    };
+    (part("thead"), part("tfoot"))
+}
+
+/// How many whole rows the table's box shows between its sticky header and footer.
+fn page_rows(wrap: &web_sys::Element) -> usize {
+    let (head, foot) = head_and_foot(wrap);
+    let view = wrap.client_height() as f64 - head - foot;
+    (view / ROW_HEIGHT).floor().max(1.0) as usize
 }
 
 /// The index of the row that has the keyboard focus, if it is one of the table's.
@@ -136,11 +154,12 @@ fn focused_row(wrap: &NodeRef) -> Option<usize> {
     active.get_attribute("data-index")?.parse().ok()
 }
 
-/// Gives the focus back to row `index` after a render. When the window moves, Yew may move rows that stay
-/// rendered to their new place in the DOM, and a moved element loses the focus.
-fn keep_focus(wrap: &NodeRef, index: usize) {
+/// Gives the focus to row `index` if it is rendered (a far key press, or after a render: when the window moves,
+/// Yew may move rows that stay rendered to their new place in the DOM, and a moved element loses the focus).
+/// Returns whether row `index` has the focus.
+fn keep_focus(wrap: &NodeRef, index: usize) -> bool {
     if focused_row(wrap) == Some(index) {
-        return;
+        return true;
     }
     let row = wrap
         .cast::<web_sys::Element>()
@@ -150,9 +169,7 @@ fn keep_focus(wrap: &NodeRef, index: usize) {
                 .flatten()
         })
         .and_then(|r| r.dyn_into::<web_sys::HtmlElement>().ok());
-    if let Some(r) = row {
-        let _ = r.focus();
-    }
+    row.is_some_and(|r| r.focus().is_ok())
 }
 
 /// Column widths in `ch` of the table font, so that they do not depend on which rows are rendered.
@@ -245,11 +262,23 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
             }
         });
     }
+    // A row a key asked for that was not rendered yet (Page Down, End…): focused once it is.
+    let wanted = use_mut_ref(|| None::<usize>);
     {
-        let (wrap, focused) = (wrap.clone(), focused_row(&wrap));
+        let (wrap, focused, wanted) = (wrap.clone(), focused_row(&wrap), wanted.clone());
         use_effect(move || {
-            if let Some(i) = focused {
-                keep_focus(&wrap, i);
+            let target = *wanted.borrow();
+            match target {
+                Some(i) => {
+                    if keep_focus(&wrap, i) {
+                        wanted.borrow_mut().take();
+                    }
+                }
+                None => {
+                    if let Some(i) = focused {
+                        keep_focus(&wrap, i);
+                    }
+                }
             }
         });
     }
@@ -262,18 +291,24 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
         })
     };
     let onkeydown = {
-        let wrap = wrap.clone();
+        let (wrap, first_row, wanted) = (wrap.clone(), first_row.clone(), wanted.clone());
+        let rows = p.analysis.rows.len();
         Callback::from(move |e: KeyboardEvent| {
-            let delta = match e.key().as_str() {
-                "ArrowDown" => 1,
-                "ArrowUp" => -1,
-                _ => return,
+            let Some(w) = wrap.cast::<web_sys::Element>() else {
+                return;
             };
-            if wrap
-                .cast::<web_sys::Element>()
-                .is_some_and(|w| focus_neighbour(&w, &e, delta))
-            {
-                e.prevent_default();
+            let Some(to) =
+                event_row(&e).and_then(|from| key_target(&e.key(), from, rows, page_rows(&w)))
+            else {
+                return;
+            };
+            e.prevent_default();
+            // A rendered row takes the focus (and the browser scrolls it into view); any other is scrolled to,
+            // rendered, and then focused (the effect above).
+            if !keep_focus(&wrap, to) {
+                scroll_to_row(&w, to);
+                first_row.set(w.scroll_top().max(0) as usize / ROW_HEIGHT as usize / STEP * STEP);
+                *wanted.borrow_mut() = Some(to);
             }
         })
     };
