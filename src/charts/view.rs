@@ -6,6 +6,7 @@
 //! the default view are unchanged. A value that does not parse keeps the default and is reported.
 
 use crate::charts::{Grouping, Metric};
+use crate::core::fragment::percent_decode;
 
 /// The charts' switches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,12 +86,13 @@ impl ChartView {
         out
     }
 
-    /// Reads the switches from a fragment (without `#`; other keys are ignored). Values that do not parse keep
-    /// the default and are described in the returned warnings.
+    /// Reads the switches from a fragment (without `#`; other keys are ignored; `%XX` escapes are undone as the
+    /// core's fragment codec does). Values that do not parse keep the default and are described in the returned
+    /// warnings.
     pub fn decode(fragment: &str) -> (ChartView, Vec<String>) {
         let mut view = ChartView::default();
         let mut warnings = Vec::new();
-        for part in fragment.split('&') {
+        for part in percent_decode(fragment).split('&') {
             let Some((key, value)) = part.split_once('=') else {
                 continue;
             };
@@ -154,5 +156,12 @@ mod tests {
         assert!(!v.rf_log);
         assert_eq!(w.len(), 2, "{w:?}");
         assert!(w[0].contains("metric=`watts`"), "{w:?}");
+    }
+
+    #[test]
+    fn escapes_are_undone() {
+        let (v, w) = ChartView::decode("per=%73tage&metric=%3Cb%3E");
+        assert_eq!(v.grouping, Grouping::Stage);
+        assert!(w[0].contains("`<b>`"), "{w:?}");
     }
 }

@@ -167,7 +167,7 @@ fn custom_suffix(value: &str, d: &Device) -> String {
 }
 
 /// Undoes `%XX` escapes; malformed escapes are kept as they are.
-fn percent_decode(s: &str) -> String {
+pub fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
