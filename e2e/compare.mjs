@@ -1,0 +1,65 @@
+// Speed comparison (not a pass/fail test): drags the same slider in several pages side by side, one step in each
+// page in turn, and prints the `convscope:update` quantiles of each. Each page serves a build directory and may
+// inject CSS, so two builds (or a build with and without a style change) are measured under the same machine load.
+// On a shared 2-core machine the load drifts by tens of percent between runs, far more than most single changes
+// move the measure; interleaving steps makes both pages pay the same drift.
+//
+// Usage: node e2e/compare.mjs <preset> <selected path> '<{"name": {"dist": "dir", "css": "…"}, …}>'
+//   e.g. node e2e/compare.mjs resnet50 conv1 '{"before": {"dist": "/tmp/old-dist"}, "after": {}}'
+//   ("dist" defaults to dist/, "css" to none; STEPS=120 steps per page by default.)
+// The absolute numbers are higher than e2e/bench.mjs prints: several pages share the two cores.
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { serve } from "./serve.mjs";
+import { launch } from "./browser.mjs";
+
+const [preset = "resnet50", sel = "conv1", spec = '{"dist/": {}}'] = process.argv.slice(2);
+const configs = JSON.parse(spec);
+const STEPS = Number(process.env.STEPS ?? 120);
+const DEFAULT_DIST = fileURLToPath(new URL("../dist/", import.meta.url));
+const link = execFileSync("cargo", ["run", "-q", "--", "link", preset], { encoding: "utf8" }).trim();
+
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+
+const browser = await launch();
+const servers = new Map();
+const pages = [];
+for (const [name, { dist = DEFAULT_DIST, css = "" }] of Object.entries(configs)) {
+  if (!servers.has(dist)) servers.set(dist, await serve(dist));
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`${servers.get(dist).url}${link}&sel=${sel}`);
+  await page.waitForSelector(".node-editor input[type=range]");
+  if (css) await page.addStyleTag({ content: css });
+  await page.waitForTimeout(300);
+  // Press the first slider of the selected layer's editor, as in e2e/bench.mjs.
+  const slider = page.locator(".node-editor input[type=range]").first();
+  const box = await slider.boundingBox();
+  const max = Number(await slider.getAttribute("max"));
+  const value = Number(await slider.inputValue());
+  const perStep = (box.width - 16) / max;
+  const start = box.x + 8 + value * perStep;
+  const y = box.y + box.height / 2;
+  const x = value + 10 > max ? start - 10 * perStep : start;
+  await page.mouse.move(start, y);
+  await page.mouse.down();
+  await page.mouse.move(x, y);
+  await page.waitForTimeout(100);
+  await page.evaluate(() => performance.clearMeasures());
+  pages.push({ name, page, x, y, perStep });
+}
+for (let i = 0; i < STEPS; i++) {
+  for (const p of pages) {
+    p.x += (i % 20 < 10 ? 1 : -1) * p.perStep;
+    await p.page.mouse.move(p.x, p.y);
+    await p.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+  }
+}
+console.log(`convscope:update, ${preset} (${sel}), ${STEPS} interleaved steps per page (ms)`);
+for (const p of pages) {
+  const d = await p.page.evaluate(() => performance.getEntriesByName("convscope:update").map((e) => e.duration));
+  d.sort((a, b) => a - b);
+  const q = (f) => quantile(d, f).toFixed(1).padStart(6);
+  console.log(`${p.name.padEnd(16)} n=${String(d.length).padStart(3)}  p50 ${q(0.5)}  p75 ${q(0.75)}  p95 ${q(0.95)}`);
+}
+await browser.close();
+for (const s of servers.values()) await s.close();
