@@ -191,8 +191,12 @@ if HAVE_FASTAI:
 NETWORKS["simple_cnn"] = (simple_cnn, [64, 1, 28, 28])
 # Networks beyond the presets, written as specs in the tests: they check the general formulas, not named cases.
 for _n in ["resnext50_32x4d", "wide_resnet50_2", "vgg11_bn", "squeezenet1_1", "mobilenet_v3_small",
-           "efficientnet_b1"]:
+           "efficientnet_b1", "densenet121", "regnet_y_400mf"]:
     NETWORKS[_n] = (tv(_n), [1, 3, 224, 224])
+# GoogLeNet without its auxiliary classifiers: they run only in training, and their parameters would be in the
+# totals without a leaf call to show them.
+NETWORKS["googlenet"] = (lambda: torchvision.models.googlenet(weights=None, aux_logits=False, init_weights=True),
+                         [1, 3, 224, 224])
 NETWORKS["resnet18_160x128_b4"] = (tv("resnet18"), [4, 3, 160, 128])
 NETWORKS["mobilenet_v2_97x131"] = (tv("mobilenet_v2"), [2, 3, 97, 131])
 NETWORKS["zoo"] = (zoo, [2, 3, 64, 48])
