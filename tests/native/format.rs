@@ -267,7 +267,7 @@ fn leaf_op() -> impl Strategy<Value = Op> {
 }
 
 fn node_from(op: impl Strategy<Value = Op>) -> impl Strategy<Value = Node> {
-    let name = proptest::option::of("[A-Za-z0-9_]{1,6}");
+    let name = proptest::option::of("[A-Za-z0-9_][A-Za-z0-9_-]{0,5}");
     (op, name, 1u64..4, any::<bool>()).prop_map(|(op, name, repeat, functional)| {
         // Copies of a repeated item are numbered, so only single items carry names.
         let name = if repeat == 1 { name } else { None };

@@ -102,8 +102,9 @@ fn densenet121() -> String {
              /conv2:conv(32,3,p1,nobias)))"
         )
     };
-    let mut features =
-        vec!["conv0:conv(64,7,s2,p3,nobias)/norm0:bn/relu0:relu/pool0:maxpool(3,s2,p1)".to_string()];
+    let mut features = vec![
+        "conv0:conv(64,7,s2,p3,nobias)/norm0:bn/relu0:relu/pool0:maxpool(3,s2,p1)".to_string(),
+    ];
     let mut channels = 64;
     for (b, n) in [6, 12, 24, 16].into_iter().enumerate() {
         let layers: Vec<String> = (1..=n).map(layer).collect();
@@ -168,6 +169,45 @@ fn googlenet() -> String {
     .join("/")
 }
 
+/// torchvision `regnet_y_400mf` (depths 1/3/6/6, widths 48/104/208/440, group width 8, squeeze-excitation 1/4 of
+/// the block's input). Its block computes `proj(x) + f(x)`, projection first: written as the residual's main path,
+/// with `f` as the shortcut, the rows come in PyTorch's order (the sum is the same either way).
+fn regnet_y_400mf() -> String {
+    let mut stages = Vec::new();
+    let mut w_in = 32;
+    for (i, (depth, w)) in [(1, 48), (3, 104), (6, 208), (6, 440)]
+        .into_iter()
+        .enumerate()
+    {
+        let stage = i + 1;
+        let blocks: Vec<String> = (0..depth)
+            .map(|j| {
+                let stride = if j == 0 { 2 } else { 1 };
+                let f = format!(
+                    "f:seq(a:seq(conv({w},1,nobias)/bn/relu)/b:seq(conv({w},3,s{stride},p1,g{},nobias)/bn/relu)\
+                     /se:se({},relu)/c:seq(conv({w},1,nobias)/bn))",
+                    w / 8,
+                    // int(round(0.25 * width_in)), exact for these widths
+                    w_in / 4
+                );
+                let block = if j == 0 {
+                    format!("res(proj:seq(conv({w},1,s{stride},nobias)/bn);{f};activation:relu)")
+                } else {
+                    format!("res({f};;activation:relu)")
+                };
+                w_in = w;
+                format!("block{stage}-{j}:{block}")
+            })
+            .collect();
+        stages.push(format!("block{stage}:seq({})", blocks.join("/")));
+    }
+    format!(
+        "v1/3x224x224/stem:seq(conv(32,3,s2,p1,nobias)/bn/relu)/trunk_output:seq({})\
+         /avgpool:adaptiveavg(1)/~flatten/fc:linear(1000)",
+        stages.join("/")
+    )
+}
+
 fn custom_spec(name: &str) -> Option<(String, u64)> {
     let fixed = |s: &str, n: u64| Some((s.to_string(), n));
     match name {
@@ -179,6 +219,7 @@ fn custom_spec(name: &str) -> Option<(String, u64)> {
         "mobilenet_v3_small" => Some((mobilenet_v3_small(), 1)),
         "densenet121" => Some((densenet121(), 1)),
         "googlenet" => Some((googlenet(), 1)),
+        "regnet_y_400mf" => Some((regnet_y_400mf(), 1)),
         "norm_zoo" => fixed(
             "v1/3x40x36/conv(32,3,p1,nobias)/groupnorm(8)/mish/conv(64,3,s2,p1)/groupnorm(32)/tanh\
              /se(16,hardsigmoid)/hardsigmoid/adaptiveavg(1)/flatten/linear(5)",
@@ -243,7 +284,7 @@ fn ours(name: &str, counting: Counting) -> Analysis {
     )
 }
 
-const NETS: [&str; 25] = [
+const NETS: [&str; 26] = [
     "resnet18",
     "resnet34",
     "resnet50",
@@ -269,6 +310,7 @@ const NETS: [&str; 25] = [
     "norm_zoo",
     "densenet121",
     "googlenet",
+    "regnet_y_400mf",
 ];
 
 /// Classes whose fvcore count is a convention convscope shares under the given switches.

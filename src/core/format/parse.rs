@@ -222,6 +222,24 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             word = self.word();
         }
+        // A name may also hold `-` (torchvision's RegNet names its blocks `block1-0`): a word running on with
+        // `-` is a name only when a `:` follows it, and `-` never starts one.
+        if !word.is_empty() && self.s.as_bytes().get(self.pos) == Some(&b'-') {
+            let name_start = self.pos - word.len();
+            let mut end = self.pos;
+            while self
+                .s
+                .as_bytes()
+                .get(end)
+                .is_some_and(|b| is_word(*b) || *b == b'-')
+            {
+                end += 1;
+            }
+            if self.s.as_bytes().get(end) == Some(&b':') {
+                word = &self.s[name_start..end];
+                self.pos = end;
+            }
+        }
         let mut name = None;
         if !word.is_empty() && self.peek() == Some(b':') {
             if repeat > 1 {
