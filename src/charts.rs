@@ -44,6 +44,7 @@ pub mod compute_chart;
 pub mod group;
 pub mod hit;
 pub mod legend;
+pub mod marks;
 pub mod metric;
 pub mod palette;
 pub mod rf_chart;

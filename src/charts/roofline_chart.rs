@@ -12,6 +12,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use crate::charts::axis::{dashes, decades, percent, si, si_unit, Frame};
 use crate::charts::hit::{ChartLayout, HitShape, HitTarget, PixelRect};
 use crate::charts::legend::{anchored, font, header, Item, Mark};
+use crate::charts::marks;
 use crate::charts::palette::Theme;
 use crate::charts::ChartError;
 use crate::core::analysis::{Analysis, Bound};
@@ -167,11 +168,21 @@ pub fn draw<DB: DrawingBackend>(
     };
     let mut order: Vec<&RoofPoint> = pts.iter().collect();
     order.sort_by(|a, b| a.time_s.total_cmp(&b.time_s));
-    chart.draw_series(order.iter().map(|p| {
+    let marks = marks::stack(order.iter().map(|p| {
+        let at = (p.intensity, p.attainable);
+        marks::Mark {
+            at,
+            pixel: chart.backend_coord(&at),
+            radius: radius(p.time_s),
+            color: pal.kind(p.kind),
+        }
+    }));
+    chart.draw_series(marks.iter().map(|s| {
+        let m = s.mark;
         Circle::new(
-            (p.intensity, p.attainable),
-            radius(p.time_s),
-            pal.kind(p.kind).mix(0.8).filled(),
+            m.at,
+            m.radius,
+            m.color.mix(marks::stacked_alpha(0.8, s.count)).filled(),
         )
     }))?;
     if let Some(p) = options

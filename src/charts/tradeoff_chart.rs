@@ -9,6 +9,7 @@ use crate::charts::axis::{decades, si, si_unit, Frame};
 use crate::charts::group::{groups, Group, Grouping};
 use crate::charts::hit::{ChartLayout, HitShape, HitTarget, PixelRect};
 use crate::charts::legend::{font, header, Item, Mark};
+use crate::charts::marks;
 use crate::charts::metric::Metric;
 use crate::charts::palette::{Palette, Theme};
 use crate::charts::ChartError;
@@ -216,11 +217,20 @@ fn plane<DB: DrawingBackend>(
     };
     let mut order: Vec<&PlanePoint> = pts.iter().collect();
     order.sort_by(|a, b| b.value.total_cmp(&a.value));
-    chart.draw_series(
-        order
-            .iter()
-            .map(|p| Circle::new(at(p), radius(p.value), pal.kind(p.kind).mix(0.55).filled())),
-    )?;
+    let marks = marks::stack(order.iter().map(|p| marks::Mark {
+        at: at(p),
+        pixel: chart.backend_coord(&at(p)),
+        radius: radius(p.value),
+        color: pal.kind(p.kind),
+    }));
+    chart.draw_series(marks.iter().map(|s| {
+        let m = s.mark;
+        Circle::new(
+            m.at,
+            m.radius,
+            m.color.mix(marks::stacked_alpha(0.55, s.count)).filled(),
+        )
+    }))?;
     if let Some(p) = options
         .highlight
         .and_then(|r| pts.iter().find(|p| p.row == r))
