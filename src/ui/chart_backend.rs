@@ -305,8 +305,14 @@ impl DrawingBackend for CssCanvas {
         if let Some(start) = path.next() {
             self.batch_stroke(style);
             self.context.move_to(f64::from(start.0), f64::from(start.1));
+            // A path through hundreds of layers repeats points (repeated blocks map to one pixel): a line to
+            // where the pen already is draws nothing.
+            let mut last = start;
             for next in path {
-                self.context.line_to(f64::from(next.0), f64::from(next.1));
+                if next != last {
+                    self.context.line_to(f64::from(next.0), f64::from(next.1));
+                    last = next;
+                }
             }
         }
         Ok(())
