@@ -44,6 +44,17 @@ impl Shape {
             .collect::<Vec<_>>()
             .join(" × ")
     }
+
+    /// The length in characters of [`Shape::display_with_batch`], without building the string (the app sizes
+    /// its table's shape column from every row on every update).
+    pub fn display_len_with_batch(&self, n: u64) -> usize {
+        let dims = self.with_batch(n);
+        let digits: usize = dims
+            .iter()
+            .map(|d| d.checked_ilog10().unwrap_or(0) as usize + 1)
+            .sum();
+        digits + 3 * dims.len().saturating_sub(1)
+    }
 }
 
 impl fmt::Display for Shape {
@@ -93,5 +104,32 @@ impl Dtype {
         Dtype::ALL
             .into_iter()
             .find(|d| d.name().eq_ignore_ascii_case(s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_len_is_the_displayed_length() {
+        for (shape, n) in [
+            (
+                Shape::Map {
+                    c: 64,
+                    h: 112,
+                    w: 112,
+                },
+                1,
+            ),
+            (Shape::Map { c: 1, h: 9, w: 10 }, 1000),
+            (Shape::Flat { f: 1000 }, 64),
+            (Shape::Flat { f: 1 }, 1),
+        ] {
+            assert_eq!(
+                shape.display_len_with_batch(n),
+                shape.display_with_batch(n).chars().count()
+            );
+        }
     }
 }

@@ -178,9 +178,8 @@ fn column_widths(a: &Analysis) -> [f64; 12] {
     let path = longest(&|r| r.path.chars().count() + r.depth).max(5);
     let class = longest(&|r| r.class.len() + if r.functional { 5 } else { 0 }).max(4);
     let shape = longest(&|r| {
-        r.stats.map_or(0, |s| {
-            s.output.display_with_batch(a.options.batch).chars().count()
-        })
+        r.stats
+            .map_or(0, |s| s.output.display_len_with_batch(a.options.batch))
     })
     .max(12);
     let index = a.rows.len().max(10).to_string().len();
