@@ -6,7 +6,8 @@
 //
 // Usage: node e2e/compare.mjs <preset> <selected path> '<{"name": {"dist": "dir", "css": "…"}, …}>'
 //   e.g. node e2e/compare.mjs resnet50 conv1 '{"before": {"dist": "/tmp/old-dist"}, "after": {}}'
-//   ("dist" defaults to dist/, "css" to none; STEPS=120 steps per page by default.)
+//   ("dist" defaults to dist/, "css" to none; STEPS=120 steps per page by default; SLIDER=<CSS selector> drags
+//   another slider than the selected layer's first.)
 // The absolute numbers are higher than e2e/bench.mjs prints: several pages share the two cores.
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -16,6 +17,8 @@ import { launch } from "./browser.mjs";
 const [preset = "resnet50", sel = "conv1", spec = '{"dist/": {}}'] = process.argv.slice(2);
 const configs = JSON.parse(spec);
 const STEPS = Number(process.env.STEPS ?? 120);
+// The slider to drag: by default the first of the selected layer's editor; SLIDER="#in-c" drags the input channels.
+const SLIDER = process.env.SLIDER ?? ".node-editor input[type=range]";
 const DEFAULT_DIST = fileURLToPath(new URL("../dist/", import.meta.url));
 const link = execFileSync("cargo", ["run", "-q", "--", "link", preset], { encoding: "utf8" }).trim();
 
@@ -28,11 +31,10 @@ for (const [name, { dist = DEFAULT_DIST, css = "" }] of Object.entries(configs))
   if (!servers.has(dist)) servers.set(dist, await serve(dist));
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(`${servers.get(dist).url}${link}&sel=${sel}`);
-  await page.waitForSelector(".node-editor input[type=range]");
+  await page.waitForSelector(SLIDER);
   if (css) await page.addStyleTag({ content: css });
   await page.waitForTimeout(300);
-  // Press the first slider of the selected layer's editor, as in e2e/bench.mjs.
-  const slider = page.locator(".node-editor input[type=range]").first();
+  const slider = page.locator(SLIDER).first();
   const box = await slider.boundingBox();
   const max = Number(await slider.getAttribute("max"));
   const value = Number(await slider.inputValue());
