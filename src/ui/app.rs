@@ -15,7 +15,7 @@ use crate::ui::notice_bar::NoticeBar;
 use crate::ui::perf;
 use crate::ui::settings_panel::SettingsPanel;
 use crate::ui::spec_text::SpecText;
-use crate::ui::state::{AppHandle, AppState};
+use crate::ui::state::{AppDispatcher, AppHandle, AppState};
 use crate::ui::summary_table::SummaryTable;
 use crate::ui::totals_bar::TotalsBar;
 use crate::ui::url;
@@ -43,8 +43,10 @@ pub fn app() -> Html {
     // Runs after every render, once the DOM holds the new table: the end of the measured update.
     use_effect(perf::finish);
     let selected = app.selected.clone();
+    let dispatcher: AppDispatcher = app.dispatcher();
     html! {
         <ContextProvider<AppHandle> context={app.clone()}>
+        <ContextProvider<AppDispatcher> context={dispatcher}>
             <Header analysis={analysis.clone()} />
             <NoticeBar />
             <main class="layout">
@@ -60,6 +62,7 @@ pub fn app() -> Html {
                     <Conventions analysis={analysis} />
                 </section>
             </main>
+        </ContextProvider<AppDispatcher>>
         </ContextProvider<AppHandle>>
     }
 }

@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use crate::core::action::{templates, Action, Addr};
 use crate::ui::perf;
-use crate::ui::state::{AppHandle, Gesture, UiAction};
+use crate::ui::state::{AppDispatcher, Gesture, UiAction};
 
 /// Properties of [`InsertMenu`].
 #[derive(Properties, PartialEq)]
@@ -17,10 +17,11 @@ pub struct InsertMenuProps {
     pub label: AttrValue,
 }
 
-/// A select whose choice inserts that template at `at`.
+/// A select whose choice inserts that template at `at`. It only sends, so it takes the dispatcher: its long list
+/// of options is not rebuilt on every change of the state.
 #[function_component(InsertMenu)]
 pub fn insert_menu(p: &InsertMenuProps) -> Html {
-    let app = use_context::<AppHandle>();
+    let app = use_context::<AppDispatcher>();
     let items = use_memo((), |_| templates());
     let Some(app) = app else {
         return html! {};
@@ -41,7 +42,7 @@ pub fn insert_menu(p: &InsertMenuProps) -> Html {
                     at: at.clone(),
                     node: node.clone(),
                 };
-                perf::send(&app, UiAction::Edit(edit, Gesture::Commit));
+                perf::send_via(&app, UiAction::Edit(edit, Gesture::Commit));
             }
         })
     };

@@ -1,5 +1,7 @@
 //! The editor of the selected node: its kind, its knobs as sliders and switches, and the structural buttons.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
@@ -13,7 +15,7 @@ use crate::core::limits::{MAX_CHANNELS, MAX_KERNEL, MAX_REPEAT, MAX_SCALE, MAX_S
 use crate::ui::insert_menu::InsertMenu;
 use crate::ui::perf;
 use crate::ui::slider::{ladders, Slider};
-use crate::ui::state::{AppHandle, Gesture, UiAction};
+use crate::ui::state::{AppDispatcher, AppHandle, Gesture, UiAction};
 
 /// Properties of [`NodeEditor`].
 #[derive(Properties, PartialEq, Clone)]
@@ -25,26 +27,42 @@ pub struct NodeEditorProps {
     pub copies: usize,
 }
 
+/// A slider's callbacks: the edit while it moves, the end of the gesture after.
+type SliderCallbacks = (Callback<(f64, Gesture)>, Callback<()>);
+
+/// The slider callbacks made so far, by node and knob. A slider whose value did not change then gets the very same
+/// callbacks again and does not render again: dragging one of a layer's sliders re-renders that slider only.
+type CallbackCache = Rc<RefCell<HashMap<(Addr, Param), SliderCallbacks>>>;
+
 /// Builds the controls of one node.
 struct Controls {
     app: AppHandle,
+    dispatcher: AppDispatcher,
+    cache: CallbackCache,
     at: Addr,
 }
 
 impl Controls {
     /// What every slider of this node sends: the edit of `param` while it moves, the end of the gesture after.
-    fn slider_callbacks(&self, param: Param) -> (Callback<(f64, Gesture)>, Callback<()>) {
-        let (app, at) = (self.app.clone(), self.at.clone());
+    fn slider_callbacks(&self, param: Param) -> SliderCallbacks {
+        let key = (self.at.clone(), param);
+        if let Some(cbs) = self.cache.borrow().get(&key) {
+            return cbs.clone();
+        }
+        let (d, at) = (self.dispatcher.clone(), self.at.clone());
         let on_value = Callback::from(move |(v, g): (f64, Gesture)| {
             let edit = Action::SetParam {
                 at: at.clone(),
                 param,
                 value: v,
             };
-            perf::send(&app, UiAction::Edit(edit, g));
+            perf::send_via(&d, UiAction::Edit(edit, g));
         });
-        let app = self.app.clone();
-        let on_end = Callback::from(move |()| app.dispatch(UiAction::EndGesture));
+        let d = self.dispatcher.clone();
+        let on_end = Callback::from(move |()| d.dispatch(UiAction::EndGesture));
+        self.cache
+            .borrow_mut()
+            .insert(key, (on_value.clone(), on_end.clone()));
         (on_value, on_end)
     }
 
@@ -253,11 +271,14 @@ impl Controls {
 /// The selected node's editor.
 #[function_component(NodeEditor)]
 pub fn node_editor(p: &NodeEditorProps) -> Html {
+    let cache: CallbackCache = use_mut_ref(HashMap::new);
     let Some(app) = use_context::<AppHandle>() else {
         return html! {};
     };
     let c = Controls {
+        dispatcher: app.dispatcher(),
         app,
+        cache,
         at: p.at.clone(),
     };
     let item = p.at.0.last().map_or(0, |s| s.item);

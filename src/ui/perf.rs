@@ -6,7 +6,7 @@ use std::cell::Cell;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
-use crate::ui::state::{AppHandle, UiAction};
+use crate::ui::state::{AppDispatcher, AppHandle, UiAction};
 
 const START: &str = "convscope:input";
 /// The name of the measure of one update.
@@ -29,6 +29,12 @@ fn performance() -> Option<web_sys::Performance> {
 /// longest wait a user had, not the shortest. A start whose input changed nothing (no render, so no frame was
 /// scheduled) is replaced.
 pub fn send(app: &AppHandle, action: UiAction) {
+    send_via(&app.dispatcher(), action);
+}
+
+/// [`send`] through a dispatcher, which (unlike the state handle) stays the same from render to render, so
+/// callbacks holding it can be kept and the components given them need not render again.
+pub fn send_via(dispatcher: &AppDispatcher, action: UiAction) {
     if !(PENDING.with(Cell::get) && SCHEDULED.with(Cell::get)) {
         if let Some(p) = performance() {
             if p.mark(START).is_ok() {
@@ -36,7 +42,7 @@ pub fn send(app: &AppHandle, action: UiAction) {
             }
         }
     }
-    app.dispatch(action);
+    dispatcher.dispatch(action);
 }
 
 /// Called once the app has rendered (the DOM holds the new state): ends the pending measure after the next frame.

@@ -201,3 +201,7 @@ impl Reducible for AppState {
 
 /// The shared state handle every component reads from the context.
 pub type AppHandle = UseReducerHandle<AppState>;
+
+/// Sends actions to the app state; the same value for the app's whole life, so components that only send (and
+/// callbacks that hold one) are not re-rendered by every change of the state.
+pub type AppDispatcher = UseReducerDispatcher<AppState>;
