@@ -178,12 +178,13 @@ describe("charts", () => {
         inside,
       };
     });
-    // Inputs that arrive before a frame share one measure; every input repaints every chart.
+    // Inputs that arrive before a frame share one measure, and a chart paints once per frame however many inputs
+    // changed it: on a loaded machine two key presses can fall into one frame.
     assert.ok(m.updates.length >= 1 && m.updates.length <= 11, `${m.updates.length} measures`);
-    for (const c of m.charts) assert.equal(c.length, 11);
+    for (const c of m.charts) assert.ok(c.length >= 1 && c.length <= 11, `${c.length} paints`);
     assert.ok(m.inside, "chart draws end before the update measure does");
     const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-    const sums = m.charts[0].map((_, i) => m.charts.reduce((s, c) => s + c[i], 0));
+    const sums = m.charts[0].map((_, i) => m.charts.reduce((s, c) => s + (c[i] ?? 0), 0));
     console.log(
       `${preset} input-size slider: convscope:update median ${median(m.updates).toFixed(1)} ms; ` +
         `charts ${KINDS.map((k, i) => `${k} ${median(m.charts[i]).toFixed(1)}`).join(", ")}; all four ${median(sums).toFixed(1)} ms; ` +
