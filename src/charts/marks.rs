@@ -6,7 +6,8 @@
 
 use std::collections::HashMap;
 
-use plotters::style::RGBColor;
+use plotters::element::Circle;
+use plotters::style::{Color, RGBColor};
 
 /// One mark to draw: its data coordinate, its pixel centre (which decides identity), radius and colour.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -26,6 +27,21 @@ pub struct Stacked<C> {
 
 /// What makes two marks identical: pixel centre, radius, colour.
 type MarkKey = ((i32, i32), i32, (u8, u8, u8));
+
+impl<C> Stacked<C> {
+    /// The filled circle standing for the stacked marks, each of opacity `alpha`.
+    pub fn circle(&self, alpha: f64) -> Circle<C, i32>
+    where
+        C: Copy,
+    {
+        let m = self.mark;
+        Circle::new(
+            m.at,
+            m.radius,
+            m.color.mix(stacked_alpha(alpha, self.count)).filled(),
+        )
+    }
+}
 
 /// Merges identical marks (same pixel centre, radius and colour), in the order of their first appearance.
 pub fn stack<C: Copy>(marks: impl IntoIterator<Item = Mark<C>>) -> Vec<Stacked<C>> {

@@ -223,14 +223,7 @@ fn plane<DB: DrawingBackend>(
         radius: radius(p.value),
         color: pal.kind(p.kind),
     }));
-    chart.draw_series(marks.iter().map(|s| {
-        let m = s.mark;
-        Circle::new(
-            m.at,
-            m.radius,
-            m.color.mix(marks::stacked_alpha(0.55, s.count)).filled(),
-        )
-    }))?;
+    chart.draw_series(marks.iter().map(|s| s.circle(0.55)))?;
     if let Some(p) = options
         .highlight
         .and_then(|r| pts.iter().find(|p| p.row == r))

@@ -141,19 +141,14 @@ impl Reducible for AppState {
                     return self;
                 }
                 next.selected = sel;
-                next.history = HistoryMode::Replace;
-                next.revision += 1;
-                return Rc::new(next);
+                return view_choice(next);
             }
             UiAction::Charts(view) => {
                 if next.charts == view {
                     return self;
                 }
-                // A view choice: the link follows, without a history entry of its own.
                 next.charts = view;
-                next.history = HistoryMode::Replace;
-                next.revision += 1;
-                return Rc::new(next);
+                return view_choice(next);
             }
             UiAction::FromUrl(Opened {
                 doc,
@@ -197,6 +192,13 @@ impl Reducible for AppState {
         next.revision += 1;
         Rc::new(next)
     }
+}
+
+/// A changed view choice (selection, chart switches): the link follows, without a history entry of its own.
+fn view_choice(mut next: AppState) -> Rc<AppState> {
+    next.history = HistoryMode::Replace;
+    next.revision += 1;
+    Rc::new(next)
 }
 
 /// The shared state handle every component reads from the context.
