@@ -28,6 +28,31 @@ fn torchvision_params_are_exact_and_gflops_match_to_the_published_digits() {
     }
 }
 
+/// (preset, params, GFLOPS) from the metadata of torchvision's weights (`Weights.meta["num_params"]`,
+/// `["_ops"]`, three decimals; the documentation's table rounds them to two).
+const TORCHVISION_META: [(&str, u64, f64); 3] = [
+    ("densenet121", 7_978_856, 2.834),
+    ("googlenet", 6_624_904, 1.498),
+    ("regnet_y_400mf", 4_344_144, 0.402),
+];
+
+#[test]
+fn torchvision_weights_metadata_matches_to_three_decimals() {
+    for (key, params, gflops) in TORCHVISION_META {
+        // RegNet is written by a spec builder, not a preset (its what-if would need regrouped convolutions).
+        let a = match key {
+            "regnet_y_400mf" => {
+                support::spec(&convscope::core::presets::torchvision::regnet_y_400mf_spec())
+            }
+            _ => support::preset(key),
+        };
+        assert_eq!(a.totals.diagnostics, 0, "{key} has no diagnostics");
+        assert_eq!(a.totals.params, params, "{key} params");
+        let ours = (a.totals.macs as f64 / 1e9 * 1000.0).round() / 1000.0;
+        assert_eq!(ours, gflops, "{key} GFLOPS: {} MACs", a.totals.macs);
+    }
+}
+
 #[test]
 fn resnet_macs_are_exact() {
     // The exact counts behind torchvision's 1.81 and 4.09 (fvcore, bias excluded).

@@ -92,122 +92,6 @@ fn mobilenet_v3_small() -> String {
 }
 
 /// Networks that are not presets, written in the text format from the same PyTorch definitions, with the batch.
-/// torchvision `densenet121` (growth 32, bottleneck 4 × 32, blocks 6/12/24/16). A dense layer's output is
-/// concatenated to its input (`~cat` with an empty branch: the input itself), which is what the next layer reads:
-/// torchvision concatenates the list of all earlier outputs instead, the same tensor.
-fn densenet121() -> String {
-    let layer = |i: usize| {
-        format!(
-            "~cat(;denselayer{i}:seq(norm1:bn/relu1:relu/conv1:conv(128,1,nobias)/norm2:bn/relu2:relu\
-             /conv2:conv(32,3,p1,nobias)))"
-        )
-    };
-    let mut features = vec![
-        "conv0:conv(64,7,s2,p3,nobias)/norm0:bn/relu0:relu/pool0:maxpool(3,s2,p1)".to_string(),
-    ];
-    let mut channels = 64;
-    for (b, n) in [6, 12, 24, 16].into_iter().enumerate() {
-        let layers: Vec<String> = (1..=n).map(layer).collect();
-        features.push(format!("denseblock{}:seq({})", b + 1, layers.join("/")));
-        channels += 32 * n;
-        if b < 3 {
-            channels /= 2;
-            features.push(format!(
-                "transition{}:seq(norm:bn/relu:relu/conv:conv({channels},1,nobias)/pool:avgpool(2,s2))",
-                b + 1
-            ));
-        }
-    }
-    features.push("norm5:bn".into());
-    format!(
-        "v1/3x224x224/features:seq({})/~relu/~adaptiveavg(1)/~flatten/classifier:linear(1000)",
-        features.join("/")
-    )
-}
-
-/// torchvision `googlenet` without its auxiliary classifiers: `BasicConv2d` is conv, batch norm and a functional
-/// ReLU; an `Inception` module concatenates its four branches.
-fn googlenet() -> String {
-    let basic = |c: u64, k: u64| {
-        let pad = if k == 3 { ",p1" } else { "" };
-        format!("seq(conv:conv({c},{k}{pad},nobias)/bn:bn/~relu)")
-    };
-    let inception = |name: &str, c1: u64, r3: u64, c3: u64, r5: u64, c5: u64, pool: u64| {
-        format!(
-            "{name}:seq(~cat(branch1:{};branch2:seq({}/{});branch3:seq({}/{});\
-             branch4:seq(maxpool(3,s1,p1,ceil)/{})))",
-            basic(c1, 1),
-            basic(r3, 1),
-            basic(c3, 3),
-            basic(r5, 1),
-            // torchvision's "5×5" branch uses a 3×3 kernel (a known quirk kept for its weights).
-            basic(c5, 3),
-            basic(pool, 1)
-        )
-    };
-    let pool = |name: &str, k: u64| format!("{name}:maxpool({k},s2,ceil)");
-    [
-        "v1/3x224x224".to_string(),
-        "conv1:seq(conv:conv(64,7,s2,p3,nobias)/bn:bn/~relu)".into(),
-        pool("maxpool1", 3),
-        format!("conv2:{}", basic(64, 1)),
-        format!("conv3:{}", basic(192, 3)),
-        pool("maxpool2", 3),
-        inception("inception3a", 64, 96, 128, 16, 32, 32),
-        inception("inception3b", 128, 128, 192, 32, 96, 64),
-        pool("maxpool3", 3),
-        inception("inception4a", 192, 96, 208, 16, 48, 64),
-        inception("inception4b", 160, 112, 224, 24, 64, 64),
-        inception("inception4c", 128, 128, 256, 24, 64, 64),
-        inception("inception4d", 112, 144, 288, 32, 64, 64),
-        inception("inception4e", 256, 160, 320, 32, 128, 128),
-        pool("maxpool4", 2),
-        inception("inception5a", 256, 160, 320, 32, 128, 128),
-        inception("inception5b", 384, 192, 384, 48, 128, 128),
-        "avgpool:adaptiveavg(1)/~flatten/dropout:dropout(0.2)/fc:linear(1000)".into(),
-    ]
-    .join("/")
-}
-
-/// torchvision `regnet_y_400mf` (depths 1/3/6/6, widths 48/104/208/440, group width 8, squeeze-excitation 1/4 of
-/// the block's input). Its block computes `proj(x) + f(x)`, projection first: written as the residual's main path,
-/// with `f` as the shortcut, the rows come in PyTorch's order (the sum is the same either way).
-fn regnet_y_400mf() -> String {
-    let mut stages = Vec::new();
-    let mut w_in = 32;
-    for (i, (depth, w)) in [(1, 48), (3, 104), (6, 208), (6, 440)]
-        .into_iter()
-        .enumerate()
-    {
-        let stage = i + 1;
-        let blocks: Vec<String> = (0..depth)
-            .map(|j| {
-                let stride = if j == 0 { 2 } else { 1 };
-                let f = format!(
-                    "f:seq(a:seq(conv({w},1,nobias)/bn/relu)/b:seq(conv({w},3,s{stride},p1,g{},nobias)/bn/relu)\
-                     /se:se({},relu)/c:seq(conv({w},1,nobias)/bn))",
-                    w / 8,
-                    // int(round(0.25 * width_in)), exact for these widths
-                    w_in / 4
-                );
-                let block = if j == 0 {
-                    format!("res(proj:seq(conv({w},1,s{stride},nobias)/bn);{f};activation:relu)")
-                } else {
-                    format!("res({f};;activation:relu)")
-                };
-                w_in = w;
-                format!("block{stage}-{j}:{block}")
-            })
-            .collect();
-        stages.push(format!("block{stage}:seq({})", blocks.join("/")));
-    }
-    format!(
-        "v1/3x224x224/stem:seq(conv(32,3,s2,p1,nobias)/bn/relu)/trunk_output:seq({})\
-         /avgpool:adaptiveavg(1)/~flatten/fc:linear(1000)",
-        stages.join("/")
-    )
-}
-
 fn custom_spec(name: &str) -> Option<(String, u64)> {
     let fixed = |s: &str, n: u64| Some((s.to_string(), n));
     match name {
@@ -217,9 +101,7 @@ fn custom_spec(name: &str) -> Option<(String, u64)> {
         "mobilenet_v2_97x131" => Some((variant("mobilenet_v2", "v1/3x224x224/", "v1/3x97x131/"), 2)),
         "efficientnet_b1" => Some((convscope::core::presets::torchvision::efficientnet_spec([2, 3, 3, 4, 4, 5, 2]), 1)),
         "mobilenet_v3_small" => Some((mobilenet_v3_small(), 1)),
-        "densenet121" => Some((densenet121(), 1)),
-        "googlenet" => Some((googlenet(), 1)),
-        "regnet_y_400mf" => Some((regnet_y_400mf(), 1)),
+        "regnet_y_400mf" => Some((convscope::core::presets::torchvision::regnet_y_400mf_spec(), 1)),
         "norm_zoo" => fixed(
             "v1/3x40x36/conv(32,3,p1,nobias)/groupnorm(8)/mish/conv(64,3,s2,p1)/groupnorm(32)/tanh\
              /se(16,hardsigmoid)/hardsigmoid/adaptiveavg(1)/flatten/linear(5)",
