@@ -14,7 +14,9 @@
 //! last block) survive. Kept as they are: linear layers (the classifier), the network's last width-setting node
 //! when it is a convolution (a fully convolutional classifier's classes), and everything that takes its width from
 //! its input (normalisation; depthwise convolutions and squeeze-excitation follow the width flowing into them).
-//! Scaled widths are rounded to the nearest multiple of the convolution's groups, at least 1. An identity
+//! A grouped convolution (not depthwise) is scaled like any other; its groups become the largest divisor of its new
+//! input and output widths not above its groups scaled with its width (about the same channels per group: RegNet,
+//! a hand-written ResNeXt), so the variant stays a valid network. An identity
 //! shortcut whose two sides no longer have the same width gets a 1×1 convolution and batch norm, as torchvision
 //! and fastai build one when a block changes width.
 
@@ -290,7 +292,20 @@ impl Walk {
                         c.out = scaled(c.out, f, 1);
                         self.flow = Some((f, c.out));
                     }
-                    Groups::Count(g) => self.setter(&mut c.out, g.max(1), true),
+                    // A grouped convolution (ResNeXt, RegNet) takes the width of the layer before it, scaled on its
+                    // own: its groups follow, about as many channels per group as before, dividing both widths.
+                    Groups::Count(g) if g > 1 => match self.flow.map(|(_, w)| w) {
+                        Some(w_in) => {
+                            let old_out = c.out;
+                            self.setter(&mut c.out, 1, true);
+                            if matches!(self.mode, Mode::Scale { .. }) {
+                                c.groups = Groups::Count(regroup(g, old_out, c.out, w_in));
+                            }
+                        }
+                        // Its input is the network's, which no rule changes: keep the groups.
+                        None => self.setter(&mut c.out, g, true),
+                    },
+                    Groups::Count(_) => self.setter(&mut c.out, 1, true),
                 }
             }
             Layer::ConvTranspose(c) => {
@@ -363,6 +378,26 @@ fn add_projection(shortcut: &mut Vec<Node>, width: u64) {
         }] => items.extend(nodes),
         _ => shortcut.extend(nodes),
     }
+}
+
+/// The groups of a grouped convolution whose output went from `old_out` to `out` channels, now reading `w_in`:
+/// the divisor of both widths nearest below `g × out / old_out` (the same channels per group), 1 at worst.
+fn regroup(g: u64, old_out: u64, out: u64, w_in: u64) -> u64 {
+    let target = (g as f64 * out as f64 / old_out.max(1) as f64)
+        .round()
+        .max(1.0) as u64;
+    let common = gcd(w_in, out).max(1);
+    (1..=target.min(common))
+        .rev()
+        .find(|d| common.is_multiple_of(*d))
+        .unwrap_or(1)
+}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
 }
 
 /// `width × factor` rounded to the nearest multiple of `multiple`, at least `multiple`.
@@ -477,6 +512,21 @@ mod tests {
                     p.key
                 );
             }
+        }
+    }
+
+    #[test]
+    fn grouped_convolutions_regroup_to_stay_valid() {
+        // Same channels per group where the widths allow it; a divisor of both widths always.
+        assert_eq!(regroup(6, 48, 24, 24), 3);
+        assert_eq!(regroup(13, 104, 52, 52), 4); // 6.5 wanted; 52 = 4 × 13
+        assert_eq!(regroup(4, 64, 96, 90), 6);
+        assert_eq!(regroup(32, 128, 7, 7), 1);
+        let regnet = crate::core::presets::torchvision::regnet_y_400mf_spec();
+        let a = crate::core::format::parse(&regnet).expect("parses");
+        for rule in [ChannelRule::Keep, ChannelRule::Double] {
+            let t = analyse(&transform(&a, rule), &Options::default());
+            assert_eq!(t.totals.diagnostics, 0, "regnet {rule:?}");
         }
     }
 

@@ -101,7 +101,6 @@ fn custom_spec(name: &str) -> Option<(String, u64)> {
         "mobilenet_v2_97x131" => Some((variant("mobilenet_v2", "v1/3x224x224/", "v1/3x97x131/"), 2)),
         "efficientnet_b1" => Some((convscope::core::presets::torchvision::efficientnet_spec([2, 3, 3, 4, 4, 5, 2]), 1)),
         "mobilenet_v3_small" => Some((mobilenet_v3_small(), 1)),
-        "regnet_y_400mf" => Some((convscope::core::presets::torchvision::regnet_y_400mf_spec(), 1)),
         "norm_zoo" => fixed(
             "v1/3x40x36/conv(32,3,p1,nobias)/groupnorm(8)/mish/conv(64,3,s2,p1)/groupnorm(32)/tanh\
              /se(16,hardsigmoid)/hardsigmoid/adaptiveavg(1)/flatten/linear(5)",

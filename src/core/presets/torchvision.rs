@@ -49,6 +49,11 @@ pub fn all() -> Vec<Preset> {
             "torchvision googlenet (Inception v1, without its auxiliary classifiers)",
             googlenet_spec(),
         ),
+        preset(
+            "regnet_y_400mf",
+            "torchvision regnet_y_400mf (grouped 3×3, squeeze-excitation)",
+            regnet_y_400mf_spec(),
+        ),
     ]
 }
 
@@ -293,16 +298,17 @@ pub fn regnet_y_400mf_spec() -> String {
         let stage = i + 1;
         let blocks: Vec<String> = (0..depth)
             .map(|j| {
-                let stride = if j == 0 { 2 } else { 1 };
+                // The first block of a stage strides (written only where it is not 1).
+                let stride = if j == 0 { ",s2" } else { "" };
                 let f = format!(
-                    "f:seq(a:seq(conv({w},1,nobias)/bn/relu)/b:seq(conv({w},3,s{stride},p1,g{},nobias)/bn/relu)\
-                     /se:se({},relu)/c:seq(conv({w},1,nobias)/bn))",
+                    "f:seq(a:seq(conv({w},1,nobias)/bn/relu)/b:seq(conv({w},3{stride},p1,g{},nobias)/bn/relu)\
+                     /se:se({})/c:seq(conv({w},1,nobias)/bn))",
                     w / 8,
                     // int(round(0.25 * width_in)), exact for these widths
                     w_in / 4
                 );
                 let block = if j == 0 {
-                    format!("res(proj:seq(conv({w},1,s{stride},nobias)/bn);{f};activation:relu)")
+                    format!("res(proj:seq(conv({w},1{stride},nobias)/bn);{f};activation:relu)")
                 } else {
                     format!("res({f};;activation:relu)")
                 };
