@@ -229,7 +229,7 @@ pub fn densenet121_spec() -> String {
     }
     features.push("norm5:bn".into());
     format!(
-        "v1/3x224x224/features:seq({})/~relu/~adaptiveavg(1)/~flatten/classifier:linear(1000)",
+        "v1/3x224x224/features:seq({})/relu:~relu/adaptive_avg_pool2d:~adaptiveavg(1)/flatten:~flatten/classifier:linear(1000)",
         features.join("/")
     )
 }
@@ -280,7 +280,7 @@ pub fn googlenet_spec() -> String {
         pool("maxpool4", 2),
         inception("inception5a", 256, 160, 320, 32, 128, 128),
         inception("inception5b", 384, 192, 384, 48, 128, 128),
-        "avgpool:adaptiveavg(1)/~flatten/dropout:dropout(0.2)/fc:linear(1000)".into(),
+        "avgpool:adaptiveavg(1)/flatten:~flatten/dropout:dropout(0.2)/fc:linear(1000)".into(),
     ]
     .join("/")
 }
@@ -320,7 +320,7 @@ pub fn regnet_y_400mf_spec() -> String {
     }
     format!(
         "v1/3x224x224/stem:seq(conv(32,3,s2,p1,nobias)/bn/relu)/trunk_output:seq({})\
-         /avgpool:adaptiveavg(1)/~flatten/fc:linear(1000)",
+         /avgpool:adaptiveavg(1)/flatten:~flatten/fc:linear(1000)",
         stages.join("/")
     )
 }
