@@ -625,9 +625,10 @@ impl<'a> Walker<'a> {
         ];
         let scale = self.seq(&items, x, &mut 0);
         let outcome = match (x, scale) {
-            (Some((shape, _)), Some(_)) => {
-                // The scale depends on the whole map, so every output unit now sees the whole input.
-                let rf = Rf::whole(self.image.h, self.image.w);
+            (Some((shape, x_rf)), Some(_)) => {
+                // The scale depends on the whole map, so every output unit now sees the whole input; the units
+                // stay on the grid of the map they scale.
+                let rf = x_rf.max(Rf::whole(self.image.h, self.image.w));
                 Some(Ok(cost::combine(shape, rf, shape.numel() + channels)))
             }
             _ => None,

@@ -65,11 +65,14 @@ impl AxisRf {
         }
     }
 
-    /// The larger of two paths' fields, as where branches meet (residual sum, concatenation).
+    /// Where branches meet (residual sum, concatenation, a squeeze-excitation's product): each unit sees what it
+    /// sees through either path, so the larger field; the units sit on the grid the paths share, so the smaller
+    /// jump. (Paths that meet have the same grid, except a globally pooled one — squeeze-excitation — whose single
+    /// unit is broadcast over the other's grid: its jump, the whole input, is no step of the merged map.)
     pub fn max(self, other: AxisRf) -> AxisRf {
         let wider = if other.size > self.size { other } else { self };
         AxisRf {
-            jump: self.jump.max(other.jump),
+            jump: self.jump.min(other.jump),
             ..wider
         }
     }
@@ -127,6 +130,16 @@ mod tests {
         assert_eq!(r.jump, 4.0);
         // Centre of the first unit: (k-1)/2 offsets 1 + 1·1 + 1·2 = 4.
         assert_eq!(r.start, 4.0);
+    }
+
+    #[test]
+    fn a_broadcast_global_field_keeps_the_grid_of_the_path_it_meets() {
+        // A 7×7 field on a jump-4 grid meets a squeeze-excitation's global field over a 224-pixel input: every
+        // unit now sees the whole input, and the next 3×3 convolution steps over the same jump-4 grid.
+        let main = AxisRf::PIXEL.window(3, 2.0, 1, 1).window(3, 2.0, 1, 1);
+        let merged = main.max(AxisRf::whole(224));
+        assert_eq!((merged.size, merged.jump), (224.0, 4.0));
+        assert_eq!(merged.window(3, 1.0, 1, 1).size, 232.0);
     }
 
     #[test]

@@ -45,3 +45,18 @@ fn dilation_and_branches() {
         9.0
     );
 }
+
+#[test]
+fn squeeze_excitation_sees_the_whole_input_on_the_grid_it_scales() {
+    // Every unit of a squeeze-excited map depends on the whole input (the gate pools the whole map), and the map
+    // keeps its grid: resnet-style 3×3 convolutions after it step by the map's jump, not by the input's size.
+    let a = support::preset("efficientnet_b0");
+    let stats = |p: &str| support::row(&a, p).stats.expect("computed").rf.h;
+    let before = stats("features.1.0.block.0.0");
+    let scaled = stats("features.1.0.block.1:mul");
+    assert_eq!((scaled.size, scaled.jump), (224.0, before.jump));
+    // The next stage's stride-2 depthwise 3×3: its field grows by 2 × the jump of the map it reads.
+    let dw = stats("features.2.0.block.1.0");
+    assert_eq!(dw.jump, 2.0 * before.jump);
+    assert!(dw.size >= 224.0 && dw.size <= 224.0 + 2.0 * 2.0 * before.jump);
+}
