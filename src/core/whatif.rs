@@ -245,16 +245,30 @@ impl Walk {
                 self.seq(&mut r.post);
             }
             Op::Concat(branches) => {
-                let start = self.stage;
+                let (start, entry) = (self.stage, self.flow);
                 let mut after = start;
+                // The concatenation's width is the sum of its branches' (an empty branch passes its input on);
+                // its factor, the new total over the old. Unknown if any branch's width is.
+                let mut total: Option<(f64, u64)> = Some((0.0, 0));
                 for (i, b) in branches.iter_mut().enumerate() {
+                    // Every branch reads the concatenation's input.
                     self.stage = start;
+                    self.flow = entry;
                     self.seq(b);
                     if i == 0 {
                         after = self.stage;
                     }
+                    total = match (total, self.flow) {
+                        (Some((old, new)), Some((f, w))) if f > 0.0 => {
+                            Some((old + w as f64 / f, new.saturating_add(w)))
+                        }
+                        _ => None,
+                    };
                 }
                 self.stage = after;
+                self.flow = total
+                    .filter(|(old, _)| *old > 0.0)
+                    .map(|(old, new)| (new as f64 / old, new));
             }
             Op::SqueezeExcite { squeeze, .. } => {
                 *squeeze = scaled(*squeeze, self.flow_factor(), 1);
@@ -527,6 +541,20 @@ mod tests {
         for rule in [ChannelRule::Keep, ChannelRule::Double] {
             let t = analyse(&transform(&a, rule), &Options::default());
             assert_eq!(t.totals.diagnostics, 0, "regnet {rule:?}");
+        }
+    }
+
+    #[test]
+    fn a_grouped_convolution_after_a_concatenation_reads_the_summed_width() {
+        // Branches of 8 and 16 channels (24 together), then a stride-2 grouped convolution: its groups must divide
+        // the concatenation's width, not the last branch's.
+        let a = crate::core::format::parse(
+            "v1/3x32x32/conv(24,3,p1)/cat(conv(8,1);conv(16,1))/conv(48,3,s2,p1,g24)/relu",
+        )
+        .expect("parses");
+        for rule in [ChannelRule::Keep, ChannelRule::Double] {
+            let t = analyse(&transform(&a, rule), &Options::default());
+            assert_eq!(t.totals.diagnostics, 0, "{rule:?}");
         }
     }
 

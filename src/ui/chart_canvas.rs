@@ -197,6 +197,8 @@ impl Painted {
     /// `convscope:chart:<kind>` measure.
     fn paint(&mut self, canvas: &HtmlCanvasElement) {
         self.stale = false;
+        // Until it is drawn, the canvas shows no size's picture: the next reported box repaints it.
+        self.painted_size = (0, 0);
         let (Some((analysis, spec)), Some(size)) = (&self.input, self.size) else {
             return;
         };

@@ -266,12 +266,12 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
     {
         let (wrap, focused, wanted) = (wrap.clone(), focused_row(&wrap), wanted.clone());
         use_effect(move || {
-            let target = *wanted.borrow();
+            // One try after the render the key caused: a row that still is not there must not take the focus
+            // from wherever it has gone since.
+            let target = wanted.borrow_mut().take();
             match target {
                 Some(i) => {
-                    if keep_focus(&wrap, i) {
-                        wanted.borrow_mut().take();
-                    }
+                    keep_focus(&wrap, i);
                 }
                 None => {
                     if let Some(i) = focused {
@@ -293,6 +293,10 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
         let (wrap, first_row, wanted) = (wrap.clone(), first_row.clone(), wanted.clone());
         let rows = p.analysis.rows.len();
         Callback::from(move |e: KeyboardEvent| {
+            // Modified keys keep their browser meaning (Shift+End selects text, Ctrl+Home scrolls the page).
+            if e.ctrl_key() || e.meta_key() || e.alt_key() || e.shift_key() {
+                return;
+            }
             let Some(w) = wrap.cast::<web_sys::Element>() else {
                 return;
             };
