@@ -258,6 +258,8 @@ fn opening_fragments() {
         link("resnet18")
     ));
     assert_eq!(opened.selected.as_deref(), Some("layer1.0"));
+    let escaped = url::open(&format!("#{}&sel=layer1%2E0", link("resnet18")));
+    assert_eq!(escaped.selected.as_deref(), Some("layer1.0"));
     assert_eq!(opened.charts.grouping, convscope::charts::Grouping::Stage);
     assert!(opened
         .notice

@@ -68,7 +68,10 @@ pub fn open(fragment: &str) -> Opened {
             opened(state, selected, charts, notice)
         }
         Err(FragmentError::Spec(e)) => {
-            let reason = format!("This link's architecture could not be read {e}.");
+            let mut reason = format!("This link's architecture could not be read {e}.");
+            if !chart_warnings.is_empty() {
+                reason.push_str(&format!(" Also ignored: {}.", chart_warnings.join("; ")));
+            }
             match action::recover(text) {
                 Some(r) => opened(
                     r.state,
@@ -106,9 +109,11 @@ pub fn open(fragment: &str) -> Opened {
     }
 }
 
-/// The `sel=` view choice: a module path (letters, digits, `.`, `:`, `_`, `-`).
+/// The `sel=` view choice: a module path (letters, digits, `.`, `:`, `_`, `-`), escapes undone (some sites
+/// escape the `:` of a functional call's path when they rewrite a link).
 fn selection(text: &str) -> Option<String> {
-    text.split('&')
+    fragment::percent_decode(text)
+        .split('&')
         .filter_map(|p| p.strip_prefix("sel="))
         .find(|v| {
             !v.is_empty()
