@@ -16,15 +16,21 @@ const TORCHVISION: [(&str, u64, f64); 9] = [
     ("efficientnet_b0", 5_288_548, 0.39),
 ];
 
+/// A preset's totals: `params` exactly, MACs in GFLOPS to `decimals` digits, FLOPs twice the MACs.
+fn check_published(key: &str, params: u64, gflops: f64, decimals: i32) {
+    let a = support::preset(key);
+    assert_eq!(a.totals.diagnostics, 0, "{key} has no diagnostics");
+    assert_eq!(a.totals.params, params, "{key} params");
+    let scale = 10f64.powi(decimals);
+    let ours = (a.totals.macs as f64 / 1e9 * scale).round() / scale;
+    assert_eq!(ours, gflops, "{key} GFLOPS: {} MACs", a.totals.macs);
+    assert_eq!(a.totals.flops, 2 * a.totals.macs, "{key}: FLOPs = 2 × MACs");
+}
+
 #[test]
 fn torchvision_params_are_exact_and_gflops_match_to_the_published_digits() {
     for (key, params, gflops) in TORCHVISION {
-        let a = support::preset(key);
-        assert_eq!(a.totals.diagnostics, 0, "{key} has no diagnostics");
-        assert_eq!(a.totals.params, params, "{key} params");
-        let ours = (a.totals.macs as f64 / 1e9 * 100.0).round() / 100.0;
-        assert_eq!(ours, gflops, "{key} GFLOPS: {} MACs", a.totals.macs);
-        assert_eq!(a.totals.flops, 2 * a.totals.macs, "{key}: FLOPs = 2 × MACs");
+        check_published(key, params, gflops, 2);
     }
 }
 
@@ -39,17 +45,7 @@ const TORCHVISION_META: [(&str, u64, f64); 3] = [
 #[test]
 fn torchvision_weights_metadata_matches_to_three_decimals() {
     for (key, params, gflops) in TORCHVISION_META {
-        // RegNet is written by a spec builder, not a preset (its what-if would need regrouped convolutions).
-        let a = match key {
-            "regnet_y_400mf" => {
-                support::spec(&convscope::core::presets::torchvision::regnet_y_400mf_spec())
-            }
-            _ => support::preset(key),
-        };
-        assert_eq!(a.totals.diagnostics, 0, "{key} has no diagnostics");
-        assert_eq!(a.totals.params, params, "{key} params");
-        let ours = (a.totals.macs as f64 / 1e9 * 1000.0).round() / 1000.0;
-        assert_eq!(ours, gflops, "{key} GFLOPS: {} MACs", a.totals.macs);
+        check_published(key, params, gflops, 3);
     }
 }
 
