@@ -125,6 +125,9 @@ describe("editing, history and sharing", () => {
     assert.match(draggedHash, /conv1:conv\(\d+,7,s2,p3,nobias\)/);
     // One drag, one history entry (the selection click only replaces the entry).
     assert.equal(await page.evaluate(() => history.length), startLength + 1);
+    // The URL follows the last step of the drag a moment later (a slow machine may have written an earlier step
+    // first): wait until it holds still.
+    await page.waitForFunction(() => new Promise((r) => { const h = location.hash; setTimeout(() => r(location.hash === h), 300); }));
 
     await page.reload();
     await page.waitForSelector(".totals");

@@ -14,6 +14,7 @@ use crate::ui::clipboard;
 use crate::ui::perf;
 use crate::ui::state::{AppHandle, Gesture, UiAction};
 use crate::ui::url;
+use crate::ui::use_url_sync;
 
 /// Properties of [`Header`].
 #[derive(Properties, PartialEq)]
@@ -69,7 +70,14 @@ pub fn header(p: &HeaderProps) -> Html {
             });
         })
     };
-    let copy_link = copy(Rc::new(url::href), "link");
+    let copy_link = copy(
+        Rc::new(|| {
+            // The URL follows changes after a short delay: bring it up to date first.
+            use_url_sync::flush();
+            url::href()
+        }),
+        "link",
+    );
     let analysis = p.analysis.clone();
     let copy_md = copy(
         Rc::new(move || report::markdown(&analysis)),

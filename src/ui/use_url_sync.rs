@@ -17,9 +17,15 @@ use crate::ui::url;
 /// How long after the last change the URL is written.
 pub const WRITE_DELAY_MS: u32 = 120;
 
+/// A write waiting for its delay: its timer, and the state it will write (which says push or replace).
+struct Pending {
+    timer: Timeout,
+    state: AppState,
+}
+
 thread_local! {
-    /// The scheduled write and whether it must push a new entry.
-    static PENDING: RefCell<Option<(Timeout, bool)>> = const { RefCell::new(None) };
+    /// The scheduled write.
+    static PENDING: RefCell<Option<Pending>> = const { RefCell::new(None) };
 }
 
 fn schedule(app: &AppState) {
@@ -29,28 +35,39 @@ fn schedule(app: &AppState) {
     let mut latest = app.clone();
     PENDING.with(|p| {
         let mut p = p.borrow_mut();
-        let push = app.history == HistoryMode::Push || p.as_ref().is_some_and(|(_, push)| *push);
-        if let Some((t, _)) = p.take() {
-            t.cancel();
+        let push = app.history == HistoryMode::Push
+            || p.as_ref()
+                .is_some_and(|w| w.state.history == HistoryMode::Push);
+        if let Some(w) = p.take() {
+            w.timer.cancel();
         }
         latest.history = if push {
             HistoryMode::Push
         } else {
             HistoryMode::Replace
         };
-        let timeout = Timeout::new(WRITE_DELAY_MS, move || {
-            PENDING.with(|p| p.borrow_mut().take());
-            url::write(&latest);
+        let timer = Timeout::new(WRITE_DELAY_MS, flush);
+        *p = Some(Pending {
+            timer,
+            state: latest,
         });
-        *p = Some((timeout, push));
     });
+}
+
+/// Writes the scheduled state now, if a write is waiting: before the link is copied, and when the page is left,
+/// so neither sees the URL of a moment ago.
+pub fn flush() {
+    if let Some(w) = PENDING.with(|p| p.borrow_mut().take()) {
+        w.timer.cancel();
+        url::write(&w.state);
+    }
 }
 
 /// Drops a scheduled write (the URL changed under us).
 fn cancel() {
     PENDING.with(|p| {
-        if let Some((t, _)) = p.borrow_mut().take() {
-            t.cancel();
+        if let Some(w) = p.borrow_mut().take() {
+            w.timer.cancel();
         }
     });
 }
@@ -77,6 +94,7 @@ pub fn use_url_sync(app: AppHandle) {
             (
                 EventListener::new(&w, "popstate", move |e| pop(e)),
                 EventListener::new(&w, "hashchange", move |e| reopen(e)),
+                EventListener::new(&w, "pagehide", |_| flush()),
             )
         });
         move || drop(listeners)
