@@ -60,35 +60,39 @@ struct ContextState {
     buf: String,
 }
 
+/// Records `value` in `slot` and says whether it differs from what was there: whether the context needs it set.
+fn changed<T: PartialEq>(slot: &mut T, value: T) -> bool {
+    if *slot == value {
+        false
+    } else {
+        *slot = value;
+        true
+    }
+}
+
 impl ContextState {
-    /// Formats `c` into `buf` exactly as plotters-canvas does: `rgba(r,g,b,a)`.
-    fn format_color(buf: &mut String, c: &BackendColor) {
+    /// `c` formatted into `buf` exactly as plotters-canvas does: `rgba(r,g,b,a)`.
+    fn color<'a>(buf: &'a mut String, c: &BackendColor) -> &'a str {
         buf.clear();
         let (r, g, b) = c.rgb;
         let _ = write!(buf, "rgba({},{},{},{})", r, g, b, c.alpha);
+        buf
     }
 
     fn set_fill(&mut self, ctx: &CanvasRenderingContext2d, c: &BackendColor) {
-        let key = color_key(c);
-        if self.fill != Some(key) {
-            Self::format_color(&mut self.buf, c);
-            ctx.set_fill_style_str(&self.buf);
-            self.fill = Some(key);
+        if changed(&mut self.fill, Some(color_key(c))) {
+            ctx.set_fill_style_str(Self::color(&mut self.buf, c));
         }
     }
 
     fn set_line_style(&mut self, ctx: &CanvasRenderingContext2d, style: &impl BackendStyle) {
         let c = style.color();
-        let key = color_key(&c);
-        if self.stroke != Some(key) {
-            Self::format_color(&mut self.buf, &c);
-            ctx.set_stroke_style_str(&self.buf);
-            self.stroke = Some(key);
+        if changed(&mut self.stroke, Some(color_key(&c))) {
+            ctx.set_stroke_style_str(Self::color(&mut self.buf, &c));
         }
         let width = style.stroke_width() as f64;
-        if self.line_width != Some(width) {
+        if changed(&mut self.line_width, Some(width)) {
             ctx.set_line_width(width);
-            self.line_width = Some(width);
         }
     }
 
@@ -113,18 +117,16 @@ impl ContextState {
             VPos::Center => "middle",
             VPos::Bottom => "bottom",
         };
-        if self.baseline != baseline {
+        if changed(&mut self.baseline, baseline) {
             ctx.set_text_baseline(baseline);
-            self.baseline = baseline;
         }
         let align = match style.anchor().h_pos {
             HPos::Left => "start",
             HPos::Right => "end",
             HPos::Center => "center",
         };
-        if self.align != align {
+        if changed(&mut self.align, align) {
             ctx.set_text_align(align);
-            self.align = align;
         }
     }
 }

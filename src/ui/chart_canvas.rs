@@ -294,19 +294,66 @@ pub struct ChartCanvasProps {
     pub children: Html,
 }
 
+/// The newest entry of an observer's report (entries come oldest first).
+fn newest<E: JsCast>(entries: &js_sys::Array) -> Option<E> {
+    entries
+        .iter()
+        .filter_map(|e| e.dyn_into::<E>().ok())
+        .next_back()
+}
+
+/// The two observers a chart uses, alike to start and stop.
+trait Observer {
+    fn watch(&self, element: &web_sys::Element);
+    fn stop(&self);
+}
+
+impl Observer for ResizeObserver {
+    fn watch(&self, element: &web_sys::Element) {
+        self.observe(element);
+    }
+    fn stop(&self) {
+        self.disconnect();
+    }
+}
+
+impl Observer for IntersectionObserver {
+    fn watch(&self, element: &web_sys::Element) {
+        self.observe(element);
+    }
+    fn stop(&self) {
+        self.disconnect();
+    }
+}
+
+/// Watches `canvas` with the observer `make` builds around `on_report` (called with each report's entries);
+/// returns the effect's cleanup, which stops the observer and frees the callback.
+fn observe<O: Observer>(
+    canvas: &NodeRef,
+    on_report: impl FnMut(js_sys::Array) + 'static,
+    make: impl FnOnce(&js_sys::Function) -> Option<O>,
+) -> impl FnOnce() {
+    let callback = Closure::<dyn FnMut(js_sys::Array)>::new(on_report);
+    let observer = make(callback.as_ref().unchecked_ref());
+    if let (Some(o), Some(e)) = (&observer, canvas.cast::<web_sys::Element>()) {
+        o.watch(&e);
+    }
+    move || {
+        if let Some(o) = observer {
+            o.stop();
+        }
+        drop(callback);
+    }
+}
+
 /// Keeps [`Painted::size`] equal to the canvas' CSS box through a resize observer (its first report comes after
 /// the canvas is first laid out) and repaints when the box or the pixel ratio changed since the last paint.
 #[hook]
 fn use_observed_size(canvas: NodeRef, slot: Slot) {
     use_effect_with((), move |_| {
-        let element = canvas.cast::<web_sys::Element>();
-        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
-            // The last entry is the newest box.
-            let Some(rect) = entries
-                .iter()
-                .filter_map(|e| e.dyn_into::<ResizeObserverEntry>().ok())
-                .next_back()
-                .map(|e| e.content_rect())
+        let watched = canvas.clone();
+        let on_report = move |entries: js_sys::Array| {
+            let Some(rect) = newest::<ResizeObserverEntry>(&entries).map(|e| e.content_rect())
             else {
                 return;
             };
@@ -322,17 +369,8 @@ fn use_observed_size(canvas: NodeRef, slot: Slot) {
             if changed {
                 request_paint(&slot, &canvas);
             }
-        });
-        let observer = ResizeObserver::new(callback.as_ref().unchecked_ref()).ok();
-        if let (Some(o), Some(e)) = (&observer, &element) {
-            o.observe(e);
-        }
-        move || {
-            if let Some(o) = observer {
-                o.disconnect();
-            }
-            drop(callback);
-        }
+        };
+        observe(&watched, on_report, |f| ResizeObserver::new(f).ok())
     });
 }
 
@@ -341,14 +379,10 @@ fn use_observed_size(canvas: NodeRef, slot: Slot) {
 #[hook]
 fn use_visibility(canvas: NodeRef, slot: Slot) {
     use_effect_with((), move |_| {
-        let element = canvas.cast::<web_sys::Element>();
-        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
-            // The last entry is the newest state.
-            let Some(visible) = entries
-                .iter()
-                .filter_map(|e| e.dyn_into::<IntersectionObserverEntry>().ok())
-                .next_back()
-                .map(|e| e.is_intersecting())
+        let watched = canvas.clone();
+        let on_report = move |entries: js_sys::Array| {
+            let Some(visible) =
+                newest::<IntersectionObserverEntry>(&entries).map(|e| e.is_intersecting())
             else {
                 return;
             };
@@ -360,20 +394,12 @@ fn use_visibility(canvas: NodeRef, slot: Slot) {
             if stale {
                 request_paint(&slot, &canvas);
             }
-        });
+        };
         let init = IntersectionObserverInit::new();
         init.set_root_margin("200px");
-        let observer =
-            IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &init).ok();
-        if let (Some(o), Some(e)) = (&observer, &element) {
-            o.observe(e);
-        }
-        move || {
-            if let Some(o) = observer {
-                o.disconnect();
-            }
-            drop(callback);
-        }
+        observe(&watched, on_report, move |f| {
+            IntersectionObserver::new_with_options(f, &init).ok()
+        })
     });
 }
 
