@@ -131,16 +131,7 @@ async fn a_long_table_renders_a_window_of_rows_and_scrolls_to_a_selection() {
     let rows = convscope::core::analysis::analyse(&arch, &options).rows;
     let last = rows.last().expect("rows").path.clone();
     // The app's stylesheet gives the table its scroll box and fixed row height.
-    if document().get_element_by_id("app-style").is_none() {
-        let style = document().create_element("style").expect("style");
-        style.set_id("app-style");
-        style.set_text_content(Some(include_str!("../static/style.css")));
-        document()
-            .head()
-            .expect("head")
-            .append_child(&style)
-            .expect("append");
-    }
+    app_style();
     let (handle, root) = mount(&format!("{}&sel={last}", link("resnet152"))).await;
     sleep(100).await;
     let table = find(&root, "table.layers");
@@ -274,11 +265,12 @@ fn opening_fragments() {
 
 // ───────────── Charts (src/ui/charts_panel.rs, src/ui/chart_canvas.rs) ─────────────
 
-/// Adds the app's stylesheet to the page once: the charts take their size from it.
-fn chart_style() {
-    if document().get_element_by_id("chart-style").is_none() {
+/// Adds the app's stylesheet to the page once: the table's scroll box and row height and the charts' sizes come
+/// from it.
+fn app_style() {
+    if document().get_element_by_id("app-style").is_none() {
         let style = document().create_element("style").expect("style");
-        style.set_id("chart-style");
+        style.set_id("app-style");
         style.set_text_content(Some(include_str!("../static/style.css")));
         document()
             .head()
@@ -346,7 +338,7 @@ fn chart_pixels(root: &Element) -> Vec<(String, f64, u64)> {
 
 #[wasm_bindgen_test]
 async fn the_four_charts_are_painted_and_a_slider_repaints_them() {
-    chart_style();
+    app_style();
     let (handle, root) = mount(&link("resnet18")).await;
     view_charts(&root).await;
     let before = chart_pixels(&root);
@@ -383,7 +375,7 @@ async fn the_four_charts_are_painted_and_a_slider_repaints_them() {
 
 #[wasm_bindgen_test]
 async fn clicking_a_bar_selects_its_layer_in_the_table() {
-    chart_style();
+    app_style();
     let (handle, root) = mount(&link("resnet18")).await;
     sleep(50).await;
     assert!(root

@@ -75,6 +75,15 @@ fn times(n: u64, item: &str) -> String {
     }
 }
 
+/// The `,sN` argument of a stride `s`; nothing for 1, the default (presets are written canonically).
+fn stride_arg(s: u64) -> String {
+    if s == 1 {
+        String::new()
+    } else {
+        format!(",s{s}")
+    }
+}
+
 /// torchvision `ResNet`: stem, four stages (the first block of stages 2–4 strides), global pool, `fc`.
 fn resnet(key: &'static str, description: &'static str, block: &str, layers: [u64; 4]) -> Preset {
     let mut spec = String::from(
@@ -141,11 +150,7 @@ fn mobilenet_v2() -> Preset {
     ];
     let mut features = vec!["seq(conv(32,3,s2,p1,nobias)/bn/relu6)".to_string()];
     for (t, c, n, s) in settings {
-        let stride = if s != 1 {
-            format!(",s{s}")
-        } else {
-            String::new()
-        };
+        let stride = stride_arg(s);
         features.push(format!("invres({t},{c}{stride})"));
         if n > 1 {
             features.push(times(n - 1, &format!("invres({t},{c})")));
@@ -176,11 +181,7 @@ pub fn efficientnet_spec(depths: [u64; 7]) -> String {
     ];
     let mut features = vec!["seq(conv(32,3,s2,p1,nobias)/bn/silu)".to_string()];
     for ((t, k, s, c), n) in stages.into_iter().zip(depths) {
-        let stride = if s != 1 {
-            format!(",s{s}")
-        } else {
-            String::new()
-        };
+        let stride = stride_arg(s);
         let mut stage = format!("mbconv({t},{c},{k}{stride})");
         if n > 1 {
             stage.push('/');
@@ -298,8 +299,8 @@ pub fn regnet_y_400mf_spec() -> String {
         let stage = i + 1;
         let blocks: Vec<String> = (0..depth)
             .map(|j| {
-                // The first block of a stage strides (written only where it is not 1).
-                let stride = if j == 0 { ",s2" } else { "" };
+                // The first block of a stage strides.
+                let stride = stride_arg(if j == 0 { 2 } else { 1 });
                 let f = format!(
                     "f:seq(a:seq(conv({w},1,nobias)/bn/relu)/b:seq(conv({w},3{stride},p1,g{},nobias)/bn/relu)\
                      /se:se({})/c:seq(conv({w},1,nobias)/bn))",
