@@ -204,6 +204,23 @@ impl CssCanvas {
         self.context.begin_path();
         self.batch = Some(key);
     }
+
+    /// Before a shape: strokes any pending batch of lines and sets `style` as the fill or the stroke; false when
+    /// the style is invisible and there is nothing to draw.
+    fn begin_shape(&mut self, style: &impl BackendStyle, fill: bool) -> bool {
+        let color = style.color();
+        if color.alpha == 0.0 {
+            return false;
+        }
+        self.flush();
+        let state = self.state.get_mut();
+        if fill {
+            state.set_fill(&self.context, &color);
+        } else {
+            state.set_line_style(&self.context, style);
+        }
+        true
+    }
 }
 
 /// plotters-canvas' half-pixel shift of horizontal and vertical lines, so a 1 px line covers one pixel row.
@@ -275,8 +292,7 @@ impl DrawingBackend for CssCanvas {
         style: &S,
         fill: bool,
     ) -> Result<(), DrawingErrorKind<CanvasError>> {
-        let color = style.color();
-        if color.alpha == 0.0 {
+        if !self.begin_shape(style, fill) {
             return Ok(());
         }
         let (x, y) = (f64::from(upper_left.0), f64::from(upper_left.1));
@@ -284,12 +300,9 @@ impl DrawingBackend for CssCanvas {
             f64::from(bottom_right.0 - upper_left.0),
             f64::from(bottom_right.1 - upper_left.1),
         );
-        self.flush();
         if fill {
-            self.state.get_mut().set_fill(&self.context, &color);
             self.context.fill_rect(x, y, w, h);
         } else {
-            self.state.get_mut().set_line_style(&self.context, style);
             self.context.stroke_rect(x, y, w, h);
         }
         Ok(())
@@ -327,15 +340,8 @@ impl DrawingBackend for CssCanvas {
         style: &S,
         fill: bool,
     ) -> Result<(), DrawingErrorKind<CanvasError>> {
-        let color = style.color();
-        if color.alpha == 0.0 {
+        if !self.begin_shape(style, fill) {
             return Ok(());
-        }
-        self.flush();
-        if fill {
-            self.state.get_mut().set_fill(&self.context, &color);
-        } else {
-            self.state.get_mut().set_line_style(&self.context, style);
         }
         self.context.begin_path();
         self.context
@@ -360,15 +366,12 @@ impl DrawingBackend for CssCanvas {
         vert: I,
         style: &S,
     ) -> Result<(), DrawingErrorKind<CanvasError>> {
-        let color = style.color();
-        if color.alpha == 0.0 {
+        if !self.begin_shape(style, true) {
             return Ok(());
         }
         let mut path = vert.into_iter();
-        self.flush();
         self.context.begin_path();
         if let Some(start) = path.next() {
-            self.state.get_mut().set_fill(&self.context, &color);
             self.context.move_to(f64::from(start.0), f64::from(start.1));
             for next in path {
                 self.context.line_to(f64::from(next.0), f64::from(next.1));
