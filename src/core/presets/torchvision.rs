@@ -84,6 +84,17 @@ fn stride_arg(s: u64) -> String {
     }
 }
 
+/// A stage of `n` blocks whose first one strides by `s`: `block(",s2")/(n-1)*block("")`, where `block` writes one
+/// block given its stride argument.
+fn strided_stage(n: u64, s: u64, block: impl Fn(&str) -> String) -> String {
+    let first = block(&stride_arg(s));
+    if n > 1 {
+        format!("{first}/{}", times(n - 1, &block("")))
+    } else {
+        first
+    }
+}
+
 /// torchvision `ResNet`: stem, four stages (the first block of stages 2–4 strides), global pool, `fc`.
 fn resnet(key: &'static str, description: &'static str, block: &str, layers: [u64; 4]) -> Preset {
     let mut spec = String::from(
@@ -93,12 +104,7 @@ fn resnet(key: &'static str, description: &'static str, block: &str, layers: [u6
         let stage = if i == 0 {
             times(n, &format!("{block}({planes})"))
         } else {
-            let rest = if n > 1 {
-                format!("/{}", times(n - 1, &format!("{block}({planes})")))
-            } else {
-                String::new()
-            };
-            format!("{block}({planes},s2){rest}")
+            strided_stage(n, 2, |stride| format!("{block}({planes}{stride})"))
         };
         spec.push_str(&format!("/layer{}:seq({stage})", i + 1));
     }
@@ -150,11 +156,9 @@ fn mobilenet_v2() -> Preset {
     ];
     let mut features = vec!["seq(conv(32,3,s2,p1,nobias)/bn/relu6)".to_string()];
     for (t, c, n, s) in settings {
-        let stride = stride_arg(s);
-        features.push(format!("invres({t},{c}{stride})"));
-        if n > 1 {
-            features.push(times(n - 1, &format!("invres({t},{c})")));
-        }
+        features.push(strided_stage(n, s, |stride| {
+            format!("invres({t},{c}{stride})")
+        }));
     }
     features.push("seq(conv(1280,1,nobias)/bn/relu6)".into());
     // torchvision calls adaptive_avg_pool2d and flatten as functions in forward(): no modules.
@@ -181,12 +185,7 @@ pub fn efficientnet_spec(depths: [u64; 7]) -> String {
     ];
     let mut features = vec!["seq(conv(32,3,s2,p1,nobias)/bn/silu)".to_string()];
     for ((t, k, s, c), n) in stages.into_iter().zip(depths) {
-        let stride = stride_arg(s);
-        let mut stage = format!("mbconv({t},{c},{k}{stride})");
-        if n > 1 {
-            stage.push('/');
-            stage.push_str(&times(n - 1, &format!("mbconv({t},{c},{k})")));
-        }
+        let stage = strided_stage(n, s, |stride| format!("mbconv({t},{c},{k}{stride})"));
         features.push(format!("seq({stage})"));
     }
     features.push("seq(conv(1280,1,nobias)/bn/silu)".into());
