@@ -4,12 +4,17 @@
 // moves the slider 100 more times from inside the page and times input → next frame painted the same way from the
 // outside (requestAnimationFrame then a task). Those inputs arrive just after a frame, so they wait about one frame
 // interval (16.7 ms at 60 Hz) for the next one before any work shows: that column cannot go below it.
-// Usage: node e2e/bench.mjs   (needs a release build in dist/ and the CLI: cargo run -- link <preset>)
+// Usage: node e2e/bench.mjs   [env STEPS, WARM, DIST]   (needs a release build in dist/ and the CLI: cargo run -- link <preset>)
 import { execFileSync } from "node:child_process";
 import { serve } from "./serve.mjs";
 import { launch } from "./browser.mjs";
 
 const STEPS = Number(process.env.STEPS ?? 100);
+// WARM=n drags n steps before measuring: the steady state, once V8 has optimised the hot WebAssembly functions
+// (on a first visit the first ~200 steps run partly in baseline code while the optimising compiler competes for
+// the CPU).
+const WARM = Number(process.env.WARM ?? 0);
+
 
 function link(preset) {
   return execFileSync("cargo", ["run", "-q", "--", "link", preset], { encoding: "utf8" }).trim();
@@ -42,6 +47,11 @@ async function run(page, url, path) {
   await page.mouse.down();
   await page.mouse.move(x, y);
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
+  for (let i = 0; i < WARM; i++) {
+    x += (i % 20 < 10 ? 1 : -1) * perStep;
+    await page.mouse.move(x, y);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+  }
   await page.evaluate(() => performance.clearMeasures());
   for (let i = 0; i < STEPS; i++) {
     // Up and down around the current value, so the network stays comparable.
@@ -82,12 +92,14 @@ const cases = [
   { preset: "resnet152", sel: "layer3.1", what: "layer3 repeated bottleneck planes" },
 ];
 
-const server = await serve();
+const server = await serve(process.env.DIST);
 const browser = await launch();
-const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-console.log(`convscope:update over ${STEPS} slider steps (ms)`);
+console.log(`convscope:update over ${STEPS} slider steps (ms), each case a first visit`);
 for (const c of cases) {
+  // A new browser context per case: a first visit, without compiled code cached from the case before.
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const { update, frame, charts } = await run(page, server.url, c);
+  await page.context().close();
   const fmt = (v) => v.toFixed(1).padStart(6);
   const stats = (d) => {
     d.sort((a, b) => a - b);
