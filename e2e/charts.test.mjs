@@ -23,22 +23,47 @@ async function open(hash, options = {}) {
   page.on("pageerror", (e) => problems.push(String(e)));
   await page.goto(`${server.url}${hash}`);
   await page.waitForSelector("canvas.chart-canvas");
+  await chartsPainted(page);
   return page;
 }
 
-/** Per chart: how many pixels differ from the top-left (background) pixel, and a checksum of all pixels. */
+/** Waits until every chart in or near the view has been painted since the page opened. The charts are drawn
+ *  by the chart worker (src/ui/chart_worker.rs), which starts with the page: the first paint comes a moment after
+ *  the canvases. */
+async function chartsPainted(page) {
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll("canvas.chart-canvas")]
+      .filter((c) => {
+        const r = c.getBoundingClientRect();
+        return r.bottom > -200 && r.top < innerHeight + 200 && r.width > 0;
+      })
+      .every((c) => performance.getEntriesByName(`convscope:chart:${c.dataset.chart}`).length > 0),
+  );
+  // The worker's drawing reaches the page's canvas with a following frame.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 50)))));
+}
+
+/** Per chart: how many pixels differ from the top-left (background) pixel, a checksum of all pixels, the top-left
+ *  pixel, and the backing store's width. The chart worker draws on the canvases (src/ui/chart_worker.rs), so the
+ *  page cannot read them through a 2D context: their pixels are read from a bitmap of the frame they show. */
 const pixels = (page) =>
   page.$$eval("canvas.chart-canvas", (cs) =>
-    cs.map((c) => {
-      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-      let inked = 0;
-      let sum = 0;
-      for (let i = 0; i < d.length; i += 4) {
-        if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) inked++;
-        sum = (sum * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) >>> 0;
-      }
-      return { chart: c.dataset.chart, inked: inked / (d.length / 4), sum, width: c.width, cssWidth: c.clientWidth };
-    }),
+    Promise.all(
+      cs.map(async (c) => {
+        const bitmap = await createImageBitmap(c);
+        const copy = new OffscreenCanvas(bitmap.width, bitmap.height).getContext("2d");
+        copy.drawImage(bitmap, 0, 0);
+        const d = copy.getImageData(0, 0, bitmap.width, bitmap.height).data;
+        let inked = 0;
+        let sum = 0;
+        for (let i = 0; i < d.length; i += 4) {
+          if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) inked++;
+          sum = (sum * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) >>> 0;
+        }
+        const corner = [...d.slice(4 * (bitmap.width + 1), 4 * (bitmap.width + 1) + 4)];
+        return { chart: c.dataset.chart, inked: inked / (d.length / 4), sum, corner, width: bitmap.width, cssWidth: c.clientWidth };
+      }),
+    ),
   );
 
 /** The layer path a tooltip title names (`#37 layer2.0.bn1 · BatchNorm2d`). */
@@ -212,7 +237,7 @@ describe("charts", () => {
       const got = await pixels(page);
       for (const g of got) assert.ok(g.inked > 0.02, `${name} ${g.chart}`);
       if (options.colorScheme === "dark") {
-        const bg = await page.$eval("canvas.chart-canvas", (c) => [...c.getContext("2d").getImageData(1, 1, 1, 1).data]);
+        const bg = got[0].corner;
         assert.ok(bg[0] < 60 && bg[1] < 60 && bg[2] < 60, `dark chart background: ${bg}`);
       }
       await page.locator("#charts").screenshot({ path: `${ARTIFACTS}${name}` });

@@ -5,7 +5,10 @@
 mod app;
 mod chart_backend;
 mod chart_canvas;
+mod chart_spec;
 mod chart_theme;
+mod chart_worker;
+mod chart_worker_scope;
 mod charts_panel;
 mod clipboard;
 mod conventions;

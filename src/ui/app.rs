@@ -7,6 +7,8 @@ use yew::prelude::*;
 use crate::core::analysis::{analyse, Analysis, Options};
 use crate::core::device::Device;
 use crate::core::fragment::State;
+use crate::ui::chart_worker;
+use crate::ui::chart_worker_scope;
 use crate::ui::charts_panel::ChartsPanel;
 use crate::ui::conventions::Conventions;
 use crate::ui::header::Header;
@@ -67,8 +69,13 @@ pub fn app() -> Html {
     }
 }
 
-/// Mounts the app on the document body.
+/// Mounts the app on the document body; in the chart worker (no window), serves chart paints instead.
 pub fn mount() {
+    if web_sys::window().is_none() {
+        chart_worker_scope::run();
+        return;
+    }
+    chart_worker::start();
     // The static "loading" line of index.html gives way to the app.
     if let Some(boot) = web_sys::window()
         .and_then(|w| w.document())

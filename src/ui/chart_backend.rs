@@ -17,7 +17,7 @@ use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind, FontTransform,
 };
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, OffscreenCanvas};
 
 /// A canvas call failed (a JavaScript exception, as JSON where it has one).
 #[derive(Debug)]
@@ -151,18 +151,7 @@ impl CssCanvas {
     /// when the canvas has no 2D context or no size (detached or hidden). The caller knows the box (from a resize
     /// observer): reading it here would force a layout in the middle of an update.
     pub fn fit(canvas: &HtmlCanvasElement, (w, h): (u32, u32), dpr: f64) -> Option<CssCanvas> {
-        if w == 0 || h == 0 {
-            return None;
-        }
-        let dpr = if dpr.is_finite() && dpr > 0.0 {
-            dpr
-        } else {
-            1.0
-        };
-        let (bw, bh) = (
-            (f64::from(w) * dpr).round() as u32,
-            (f64::from(h) * dpr).round() as u32,
-        );
+        let (bw, bh, dpr) = backing((w, h), dpr)?;
         // Assigning the size clears the canvas even when unchanged; only assign on change.
         if canvas.width() != bw {
             canvas.set_width(bw);
@@ -171,14 +160,55 @@ impl CssCanvas {
             canvas.set_height(bh);
         }
         let context: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+        CssCanvas::on(context, (w, h), dpr)
+    }
+
+    /// [`CssCanvas::fit`] for the `OffscreenCanvas` a chart worker draws on (src/ui/chart_worker_scope.rs).
+    pub fn fit_offscreen(
+        canvas: &OffscreenCanvas,
+        (w, h): (u32, u32),
+        dpr: f64,
+    ) -> Option<CssCanvas> {
+        let (bw, bh, dpr) = backing((w, h), dpr)?;
+        if canvas.width() != bw {
+            canvas.set_width(bw);
+        }
+        if canvas.height() != bh {
+            canvas.set_height(bh);
+        }
+        // An OffscreenCanvasRenderingContext2D has the methods of a CanvasRenderingContext2D this backend calls
+        // (web-sys calls them by name on the object), so it is used through that type.
+        let context: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.unchecked_into();
+        CssCanvas::on(context, (w, h), dpr)
+    }
+
+    fn on(context: CanvasRenderingContext2d, size: (u32, u32), dpr: f64) -> Option<CssCanvas> {
         context.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0).ok()?;
         Some(CssCanvas {
             context,
-            size: (w, h),
+            size,
             state: RefCell::default(),
             batch: None,
         })
     }
+}
+
+/// The backing store's size for a CSS box `(w, h)` at pixel ratio `dpr`, and the ratio used (1 when `dpr` is not
+/// a positive number); `None` for an empty box.
+fn backing((w, h): (u32, u32), dpr: f64) -> Option<(u32, u32, f64)> {
+    if w == 0 || h == 0 {
+        return None;
+    }
+    let dpr = if dpr.is_finite() && dpr > 0.0 {
+        dpr
+    } else {
+        1.0
+    };
+    Some((
+        (f64::from(w) * dpr).round() as u32,
+        (f64::from(h) * dpr).round() as u32,
+        dpr,
+    ))
 }
 
 impl CssCanvas {

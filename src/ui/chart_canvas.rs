@@ -5,8 +5,6 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use plotters::coord::Shift;
-use plotters::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{
@@ -15,82 +13,11 @@ use web_sys::{
 };
 use yew::prelude::*;
 
-use crate::charts::{
-    compute_chart, rf_chart, roofline_chart, tradeoff_chart, ChartError, ChartKind, ChartLayout,
-    ComputeOptions, HitShape, HitTarget, Metric, RfOptions, RooflineOptions, Theme,
-    TradeoffOptions,
-};
-use crate::core::analysis::Analysis;
-use crate::core::whatif::Comparison;
+use crate::charts::{ChartKind, ChartLayout, HitShape, HitTarget, Theme};
 use crate::ui::chart_backend::CssCanvas;
-
-/// An `Rc` compared by identity: the analysis and the what-if are derived once per change, so a new pointer means
-/// new numbers, and comparing pointers spares a deep comparison of every row on every render.
-pub struct Shared<T>(pub Rc<T>);
-
-impl<T> Clone for Shared<T> {
-    fn clone(&self) -> Self {
-        Shared(self.0.clone())
-    }
-}
-
-impl<T> PartialEq for Shared<T> {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-/// Which chart, with its options.
-#[derive(Clone, PartialEq)]
-pub enum ChartSpec {
-    Compute(ComputeOptions),
-    Rf(RfOptions),
-    Tradeoff {
-        metric: Metric,
-        theme: Theme,
-        highlight: Option<usize>,
-        whatif: Option<Shared<Comparison>>,
-    },
-    Roofline(RooflineOptions),
-}
-
-impl ChartSpec {
-    /// The chart this draws.
-    pub fn kind(&self) -> ChartKind {
-        match self {
-            ChartSpec::Compute(_) => ChartKind::Compute,
-            ChartSpec::Rf(_) => ChartKind::ReceptiveField,
-            ChartSpec::Tradeoff { .. } => ChartKind::Tradeoff,
-            ChartSpec::Roofline(_) => ChartKind::Roofline,
-        }
-    }
-
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: DrawingArea<DB, Shift>,
-        analysis: &Analysis,
-    ) -> Result<ChartLayout, ChartError> {
-        match self {
-            ChartSpec::Compute(o) => compute_chart::draw(root, analysis, o),
-            ChartSpec::Rf(o) => rf_chart::draw(root, analysis, o),
-            ChartSpec::Tradeoff {
-                metric,
-                theme,
-                highlight,
-                whatif,
-            } => {
-                let options = TradeoffOptions {
-                    metric: *metric,
-                    theme: *theme,
-                    highlight: *highlight,
-                    whatif: whatif.as_ref().map(|w| &*w.0),
-                };
-                tradeoff_chart::draw(root, analysis, &options)
-            }
-            ChartSpec::Roofline(o) => roofline_chart::draw(root, analysis, o),
-        }
-    }
-}
+use crate::ui::chart_spec::{ChartSource, ChartSpec, Shared};
+use crate::ui::chart_worker::{self, Worker};
+use crate::ui::perf::Span;
 
 /// What was last drawn on a canvas, so a resize can repaint it and the pointer can be hit-tested against it.
 ///
@@ -104,10 +31,16 @@ impl ChartSpec {
 /// of an update forced the browser to lay out the half-updated page there and then (a third of a slider step on
 /// resnet50); the size now comes from the resize observer, which reports it after each layout. Several changes
 /// before a frame (a fast drag) paint once.
+///
+/// Where the browser can, the chart worker draws the chart (src/ui/chart_worker.rs): the canvas is handed over to
+/// it on the first paint, and a paint only sends the worker what to draw. The page then computes a chart's layout
+/// (its marks, for the tooltip and clicks) only when the pointer or the keyboard needs it, by drawing the chart
+/// once on a canvas of its own, and exports PNGs the same way.
 #[derive(Default)]
 struct Painted {
-    input: Option<(Shared<Analysis>, ChartSpec)>,
-    layout: ChartLayout,
+    input: Option<(Shared<ChartSource>, ChartSpec)>,
+    /// The marks of the chart as last painted, for hit-testing; `None` until computed for the current paint.
+    layout: Option<ChartLayout>,
     dpr: f64,
     /// The canvas' CSS box as the resize observer last reported it (unknown until its first report).
     size: Option<(u32, u32)>,
@@ -119,40 +52,12 @@ struct Painted {
     stale: bool,
     /// A paint is requested for the coming animation frame.
     scheduled: bool,
+    /// Whether the canvas was handed to the chart worker (`None`: not decided yet).
+    in_worker: Option<bool>,
 }
 
 fn device_pixel_ratio() -> f64 {
     web_sys::window().map_or(1.0, |w| w.device_pixel_ratio())
-}
-
-fn performance() -> Option<web_sys::Performance> {
-    web_sys::window().and_then(|w| w.performance())
-}
-
-/// A performance measure named `name` from its creation to its drop (chart draws, the what-if), so the browser's
-/// performance tools and the tests can tell how much of a `convscope:update` they take.
-pub struct Span {
-    name: String,
-    start: String,
-    perf: Option<web_sys::Performance>,
-}
-
-impl Span {
-    pub fn new(name: impl Into<String>) -> Span {
-        let name = name.into();
-        let start = format!("{name}:start");
-        let perf = performance().filter(|p| p.mark(&start).is_ok());
-        Span { name, start, perf }
-    }
-}
-
-impl Drop for Span {
-    fn drop(&mut self) {
-        if let Some(p) = &self.perf {
-            let _ = p.measure_with_start_mark(&self.name, &self.start);
-            p.clear_marks_with_mark_name(&self.start);
-        }
-    }
 }
 
 /// The shared paint state of one chart card and its canvas.
@@ -173,50 +78,120 @@ fn request_paint(slot: &Slot, canvas: &NodeRef) {
         p.scheduled = true;
     }
     let (slot_now, canvas_now) = (slot.clone(), canvas.clone());
-    let on_frame = Closure::once_into_js(move || {
-        let mut p = slot_now.borrow_mut();
-        p.scheduled = false;
-        if let Some(c) = canvas_now.cast::<HtmlCanvasElement>() {
-            p.paint(&c);
-        }
-    });
+    let on_frame = Closure::once_into_js(move || paint(&slot_now, &canvas_now));
     let requested = web_sys::window()
         .is_some_and(|w| w.request_animation_frame(on_frame.unchecked_ref()).is_ok());
     if !requested {
         // No frames to wait for: paint now rather than never.
-        let mut p = slot.borrow_mut();
-        p.scheduled = false;
-        if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
-            p.paint(&c);
-        }
+        paint(slot, canvas);
     }
 }
 
+/// Paints the current input: in the chart worker when the canvas is (or can now be) handed to it, else here.
+/// While the worker is starting, the paint waits for it.
+fn paint(slot: &Slot, canvas: &NodeRef) {
+    let Some(c) = canvas.cast::<HtmlCanvasElement>() else {
+        slot.borrow_mut().scheduled = false;
+        return;
+    };
+    let worker = chart_worker::status();
+    if let Worker::Starting = worker {
+        if slot.borrow().in_worker.is_none() {
+            let (slot, canvas) = (slot.clone(), canvas.clone());
+            chart_worker::when_settled(move || paint(&slot, &canvas));
+            return;
+        }
+    }
+    let mut p = slot.borrow_mut();
+    p.scheduled = false;
+    if p.in_worker.is_none() {
+        let kind = p.input.as_ref().map(|(_, spec)| spec.kind());
+        p.in_worker = Some(
+            matches!(worker, Worker::Ready) && kind.is_some_and(|k| chart_worker::attach(k, &c)),
+        );
+    }
+    if p.in_worker == Some(true) {
+        p.send();
+    } else {
+        p.paint_here(&c);
+    }
+}
+
+/// A paint to do: the chart, its source, the CSS box and the pixel ratio.
+type PaintJob = (Shared<ChartSource>, ChartSpec, (u32, u32), f64);
+
 impl Painted {
+    /// What to paint and at which size; marks the canvas as not showing any size's picture until painted (the
+    /// next reported box repaints it).
+    fn take_paint(&mut self) -> Option<PaintJob> {
+        self.stale = false;
+        self.painted_size = (0, 0);
+        let ((source, spec), size) = (self.input.clone()?, self.size?);
+        let dpr = device_pixel_ratio();
+        self.dpr = dpr;
+        self.painted_size = size;
+        Some((source, spec, size, dpr))
+    }
+
     /// Draws the current input on `canvas`, sized to its last observed box; each draw is a
     /// `convscope:chart:<kind>` measure.
-    fn paint(&mut self, canvas: &HtmlCanvasElement) {
-        self.stale = false;
-        // Until it is drawn, the canvas shows no size's picture: the next reported box repaints it.
-        self.painted_size = (0, 0);
-        let (Some((analysis, spec)), Some(size)) = (&self.input, self.size) else {
+    fn paint_here(&mut self, canvas: &HtmlCanvasElement) {
+        let Some((source, spec, size, dpr)) = self.take_paint() else {
             return;
         };
-        let dpr = device_pixel_ratio();
         let Some(backend) = CssCanvas::fit(canvas, size, dpr) else {
+            self.painted_size = (0, 0);
             return;
         };
         let _measure = Span::new(format!("convscope:chart:{}", spec.kind().key()));
-        let root = backend.into_drawing_area();
-        let drawn = spec
-            .draw(root.clone(), &analysis.0)
-            .and_then(|layout| root.present().map(|_| layout).map_err(ChartError::from));
-        match drawn {
-            Ok(layout) => self.layout = layout,
+        match spec.draw_on(backend, &source.0) {
+            Ok(layout) => self.layout = Some(layout),
             Err(e) => gloo::console::error!(e.to_string()),
         }
-        self.dpr = dpr;
-        self.painted_size = size;
+    }
+
+    /// Asks the chart worker to paint the current input; the layout is computed when needed.
+    fn send(&mut self) {
+        let Some((source, spec, size, dpr)) = self.take_paint() else {
+            return;
+        };
+        if size.0 == 0 || size.1 == 0 {
+            // Nothing to draw on (a hidden card); as on the page, the next reported box paints it.
+            self.painted_size = (0, 0);
+            return;
+        }
+        self.layout = None;
+        chart_worker::paint(&chart_worker::Paint {
+            kind: spec.kind(),
+            link: source.0.link(),
+            size,
+            dpr,
+            dark: spec.theme() == Theme::Dark,
+            highlight: spec.highlight(),
+        });
+    }
+
+    /// The chart drawn by itself on a detached canvas of the painted size at pixel ratio `dpr`: its layout (in
+    /// CSS pixels, whatever the ratio) and the canvas, for a PNG.
+    fn draw_detached(&self, dpr: f64) -> Option<(HtmlCanvasElement, ChartLayout)> {
+        let (source, spec) = self.input.as_ref()?;
+        let canvas: HtmlCanvasElement = web_sys::window()?
+            .document()?
+            .create_element("canvas")
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        let backend = CssCanvas::fit(&canvas, self.painted_size, dpr)?;
+        let layout = spec.draw_on(backend, &source.0).ok()?;
+        Some((canvas, layout))
+    }
+
+    /// The marks of the painted chart, computed now if the chart worker painted it.
+    fn layout(&mut self) -> &ChartLayout {
+        if self.layout.is_none() {
+            self.layout = Some(self.draw_detached(1.0).map(|(_, l)| l).unwrap_or_default());
+        }
+        self.layout.get_or_insert_with(ChartLayout::default)
     }
 }
 
@@ -285,7 +260,7 @@ fn export_png(canvas: &HtmlCanvasElement, kind: ChartKind) {
 /// Properties of [`ChartCanvas`].
 #[derive(Properties, PartialEq)]
 pub struct ChartCanvasProps {
-    pub analysis: Shared<Analysis>,
+    pub source: Shared<ChartSource>,
     pub spec: ChartSpec,
     /// A mark was clicked (or chosen with Enter).
     pub on_select: Callback<HitTarget>,
@@ -414,7 +389,7 @@ pub fn chart_canvas(p: &ChartCanvasProps) -> Html {
     {
         let (painted, canvas_ref) = (painted.clone(), canvas_ref.clone());
         // Paints in the frame that shows this update, before the app ends its `convscope:update` measure.
-        use_effect_with((p.analysis.clone(), p.spec.clone()), move |input| {
+        use_effect_with((p.source.clone(), p.spec.clone()), move |input| {
             painted.borrow_mut().input = Some(input.clone());
             request_paint(&painted, &canvas_ref);
         });
@@ -427,8 +402,8 @@ pub fn chart_canvas(p: &ChartCanvasProps) -> Html {
         let (painted, canvas_ref) = (painted.clone(), canvas_ref.clone());
         move |e: &MouseEvent| -> Option<(HitTarget, (f64, f64), f64)> {
             let c = canvas_ref.cast::<HtmlCanvasElement>()?;
-            let painted = painted.borrow();
-            let l = &painted.layout;
+            let mut painted = painted.borrow_mut();
+            let l = painted.layout();
             let cw = f64::from(c.client_width().max(1));
             let scale = f64::from(l.width.max(1)) / cw;
             let (x, y) = (e.offset_x() as f64, e.offset_y() as f64);
@@ -469,8 +444,8 @@ pub fn chart_canvas(p: &ChartCanvasProps) -> Html {
         );
         let canvas_ref = canvas_ref.clone();
         Callback::from(move |e: KeyboardEvent| {
-            let painted = painted.borrow();
-            let targets = &painted.layout.targets;
+            let mut painted = painted.borrow_mut();
+            let targets = &painted.layout().targets;
             if targets.is_empty() {
                 return;
             }
@@ -513,9 +488,15 @@ pub fn chart_canvas(p: &ChartCanvasProps) -> Html {
         Callback::from(move |_: FocusEvent| tip.set(None))
     };
     let on_export = {
-        let canvas_ref = canvas_ref.clone();
+        let (painted, canvas_ref) = (painted.clone(), canvas_ref.clone());
         Callback::from(move |_: MouseEvent| {
-            if let Some(c) = canvas_ref.cast::<HtmlCanvasElement>() {
+            let painted = painted.borrow();
+            // A canvas handed to the chart worker cannot be read here: export the chart drawn here instead.
+            if painted.in_worker == Some(true) {
+                if let Some((c, _)) = painted.draw_detached(painted.dpr) {
+                    export_png(&c, kind);
+                }
+            } else if let Some(c) = canvas_ref.cast::<HtmlCanvasElement>() {
                 export_png(&c, kind);
             }
         })

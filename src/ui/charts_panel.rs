@@ -7,16 +7,15 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::charts::{
-    ChartView, ComputeOptions, Grouping, HitTarget, Metric, RfOptions, RooflineOptions, Theme,
-};
+use crate::charts::{ChartKind, ChartView, Grouping, HitTarget, Metric, Theme};
 use crate::core::action::path_contains;
 use crate::core::analysis::Analysis;
-use crate::core::whatif::{self, Comparison};
-use crate::ui::chart_canvas::{ChartCanvas, ChartSpec, Shared, Span};
+use crate::ui::chart_canvas::ChartCanvas;
+use crate::ui::chart_spec::{ChartSource, ChartSpec, Shared};
 use crate::ui::chart_theme::use_chart_theme;
 use crate::ui::perf;
 use crate::ui::state::{AppHandle, UiAction};
+use crate::ui::url;
 
 /// Properties of [`ChartsPanel`].
 #[derive(Properties, PartialEq)]
@@ -138,71 +137,46 @@ pub fn charts_panel(p: &ChartsPanelProps) -> Html {
     let theme: Theme = use_chart_theme();
     // The switches live in the app state, so a link carries them (src/charts/view.rs).
     let view = app.as_ref().map(|a| a.charts).unwrap_or_default();
-    let analysis = Shared(p.analysis.clone());
-
-    // The what-if analyses the network twice more: once per analysis, and only while the what-if is shown.
-    let whatif: Option<Shared<Comparison>> = {
-        let app = app.clone();
-        let deps = (analysis.clone(), view.whatif);
-        (*use_memo(deps, move |(a, show)| {
-            let app = app.filter(|_| *show)?;
-            let _measure = Span::new("convscope:whatif");
-            Some(Shared(Rc::new(whatif::compare(
-                &app.doc.arch,
-                &a.0.options,
-            ))))
+    // What the charts draw: the analysis, plus the what-if and the worker's link when a chart needs them.
+    let source: Shared<ChartSource> = {
+        let doc = app.as_ref().map(|a| a.doc.clone());
+        (*use_memo((Shared(p.analysis.clone()), view), move |(a, view)| {
+            let doc = doc.unwrap_or_else(|| url::open("").doc);
+            Shared(Rc::new(ChartSource::new(a.0.clone(), doc, *view)))
         }))
         .clone()
     };
 
     let on_select = {
         let app = app.clone();
-        use_callback(analysis.clone(), move |t: HitTarget, a| {
-            if let (Some(app), Some(path)) = (&app, selection(&a.0, &t)) {
+        use_callback(source.clone(), move |t: HitTarget, s| {
+            if let (Some(app), Some(path)) = (&app, selection(&s.0.analysis, &t)) {
                 perf::send(app, UiAction::Select(Some(path)));
             }
         })
     };
     let highlight = highlighted(&p.analysis, p.selected.as_deref());
     let metrics = metric_items();
-    let compute = ChartSpec::Compute(ComputeOptions {
-        metric: view.metric,
-        grouping: view.grouping,
-        cumulative: view.cumulative,
-        theme,
-        highlight,
-    });
-    let rf = ChartSpec::Rf(RfOptions {
-        log: view.rf_log,
-        theme,
-        highlight,
-    });
-    let tradeoff = ChartSpec::Tradeoff {
-        metric: view.trade_metric,
-        theme,
-        highlight,
-        whatif,
-    };
-    let roofline = ChartSpec::Roofline(RooflineOptions { theme, highlight });
+    let spec = |kind| ChartSpec::new(kind, &view, theme, highlight);
     html! {
         <section class="card charts-panel" id="charts" aria-labelledby="charts-h">
             <h2 id="charts-h">{ "Where is the computation?" }
                 <span class="muted small">{ " · hover a bar or point for its numbers, click it to select the layer" }</span>
             </h2>
             <div class="charts-grid">
-                <ChartCanvas analysis={analysis.clone()} spec={compute} on_select={on_select.clone()}>
+                <ChartCanvas source={source.clone()} spec={spec(ChartKind::Compute)} on_select={on_select.clone()}>
                     { menu("chart-metric", "Metric", &metrics, view.metric, switch(&app, |v, m| v.metric = m), Metric::from_key) }
                     { menu("chart-group", "Per", &GROUPINGS, view.grouping, switch(&app, |v, g| v.grouping = g), Grouping::from_key) }
                     { toggle("chart-cumulative", "cumulative", view.cumulative, switch(&app, |v, on| v.cumulative = on)) }
                 </ChartCanvas>
-                <ChartCanvas analysis={analysis.clone()} spec={rf} on_select={on_select.clone()}>
+                <ChartCanvas source={source.clone()} spec={spec(ChartKind::ReceptiveField)} on_select={on_select.clone()}>
                     { toggle("chart-rf-log", "log scale", view.rf_log, switch(&app, |v, on| v.rf_log = on)) }
                 </ChartCanvas>
-                <ChartCanvas analysis={analysis.clone()} spec={tradeoff} on_select={on_select.clone()}>
+                <ChartCanvas source={source.clone()} spec={spec(ChartKind::Tradeoff)} on_select={on_select.clone()}>
                     { menu("chart-trade-metric", "Size", &metrics, view.trade_metric, switch(&app, |v, m| v.trade_metric = m), Metric::from_key) }
                     { toggle("chart-whatif", "what-if", view.whatif, switch(&app, |v, on| v.whatif = on)) }
                 </ChartCanvas>
-                <ChartCanvas {analysis} spec={roofline} {on_select} />
+                <ChartCanvas {source} spec={spec(ChartKind::Roofline)} {on_select} />
             </div>
         </section>
     }

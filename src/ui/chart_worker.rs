@@ -1,0 +1,286 @@
+//! The chart worker, as the page sees it: a Web Worker running this same WebAssembly module that draws the charts
+//! on `OffscreenCanvas`es handed over to it (src/ui/chart_worker_scope.rs is its side).
+//!
+//! Why: on a slider step, the charts in view cost as much of the page's main thread as the rest of the update
+//! together (their analyses and drawing in WebAssembly, then the canvas' raster). In a worker they are drawn
+//! beside the page's own work, on another core, and the table's frame no longer waits for them. The step's
+//! `convscope:update` measure still waits for the charts the worker was asked for (src/ui/perf.rs).
+//!
+//! How: the page posts the worker its compiled `WebAssembly.Module` (so nothing is downloaded or compiled again)
+//! and the address of wasm-bindgen's JavaScript glue, found through the `modulepreload` link Trunk writes into
+//! index.html. The worker's `main` sees it has no window and serves chart paints instead of mounting the app. A
+//! paint message carries what the page's link carries (the network and the chart switches), so the worker
+//! rebuilds exactly the chart the page would draw.
+//!
+//! Where there is no worker (no `OffscreenCanvas`, no glue link as in the wasm-bindgen tests, the worker failed
+//! or did not answer within [`START_TIMEOUT_MS`]), the page draws the charts itself as before.
+
+use std::cell::RefCell;
+
+use gloo::timers::callback::Timeout;
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{
+    Blob, BlobPropertyBag, HtmlCanvasElement, MessageEvent, Url, WorkerOptions, WorkerType,
+};
+
+use crate::charts::ChartKind;
+use crate::ui::perf;
+
+/// How long the worker may take to start before the page draws the charts itself.
+const START_TIMEOUT_MS: u32 = 5_000;
+
+/// The worker's first script: it imports the glue, instantiates the module it is sent (which runs `main`, and
+/// so installs the chart handler), then replays the messages that arrived meanwhile.
+const BOOT: &str = r#"let early = [];
+self.onmessage = (first) => {
+  self.onmessage = (e) => early.push(e.data);
+  import(first.data.glue).then((glue) => {
+    glue.initSync({ module: first.data.module });
+    const queued = early;
+    early = null;
+    for (const data of queued) self.dispatchEvent(new MessageEvent("message", { data }));
+  }).catch((e) => self.postMessage({ failed: String(e) }));
+};
+"#;
+
+/// Where the worker is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Worker {
+    /// None: the page draws the charts.
+    None,
+    Starting,
+    Ready,
+}
+
+struct Client {
+    worker: web_sys::Worker,
+    status: Worker,
+    /// Called once the worker is ready or has failed.
+    waiting: Vec<Box<dyn FnOnce()>>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(JsValue)>,
+    _timeout: Option<Timeout>,
+}
+
+thread_local! {
+    static CLIENT: RefCell<Option<Client>> = const { RefCell::new(None) };
+}
+
+/// Where the worker is now.
+pub fn status() -> Worker {
+    CLIENT.with(|c| c.borrow().as_ref().map_or(Worker::None, |c| c.status))
+}
+
+/// Runs `f` once the worker is ready or has failed (now, if it is not starting).
+pub fn when_settled(f: impl FnOnce() + 'static) {
+    let f: Box<dyn FnOnce()> = Box::new(f);
+    let left = CLIENT.with(|c| match c.borrow_mut().as_mut() {
+        Some(client) if client.status == Worker::Starting => {
+            client.waiting.push(f);
+            None
+        }
+        _ => Some(f),
+    });
+    if let Some(f) = left {
+        f();
+    }
+}
+
+/// Sets the worker's status and runs what waited for it to settle.
+fn settle(status: Worker) {
+    let waiting = CLIENT.with(|c| {
+        let mut c = c.borrow_mut();
+        let Some(client) = c.as_mut() else {
+            return Vec::new();
+        };
+        if status == Worker::None {
+            client.worker.terminate();
+        }
+        client.status = status;
+        client._timeout = None;
+        std::mem::take(&mut client.waiting)
+    });
+    if status == Worker::None {
+        CLIENT.with(|c| c.borrow_mut().take());
+    }
+    for f in waiting {
+        f();
+    }
+}
+
+fn field(o: &JsValue, key: &str) -> JsValue {
+    Reflect::get(o, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn object(fields: &[(&str, JsValue)]) -> Object {
+    let o = Object::new();
+    for (k, v) in fields {
+        let _ = Reflect::set(&o, &(*k).into(), v);
+    }
+    o
+}
+
+/// The absolute address of wasm-bindgen's glue module, from the `modulepreload` link Trunk puts in index.html.
+fn glue_url() -> Option<String> {
+    let document = web_sys::window()?.document()?;
+    let link = document
+        .query_selector("link[rel=modulepreload][href$='.js']")
+        .ok()??;
+    let href = link.get_attribute("href")?;
+    Some(
+        Url::new_with_base(&href, &document.base_uri().ok()??)
+            .ok()?
+            .href(),
+    )
+}
+
+/// Starts the worker, if the browser can draw on a canvas from a worker and the glue's address is known.
+pub fn start() {
+    let has_offscreen = web_sys::window()
+        .is_some_and(|w| Reflect::has(&w, &"OffscreenCanvas".into()).unwrap_or(false));
+    let Some(glue) = glue_url().filter(|_| has_offscreen) else {
+        return;
+    };
+    let Some(worker) = spawn() else {
+        return;
+    };
+    let on_message =
+        Closure::<dyn FnMut(MessageEvent)>::new(|e: MessageEvent| on_message(&e.data()));
+    let on_error = Closure::<dyn FnMut(JsValue)>::new(|e: JsValue| {
+        gloo::console::error!(
+            "convscope: the chart worker stopped; charts are drawn on the page",
+            e
+        );
+        settle(Worker::None);
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    let first = object(&[("glue", glue.into()), ("module", wasm_bindgen::module())]);
+    if worker.post_message(&first).is_err() {
+        worker.terminate();
+        return;
+    }
+    let timeout = Timeout::new(START_TIMEOUT_MS, || {
+        if status() == Worker::Starting {
+            gloo::console::warn!(
+                "convscope: the chart worker did not start; charts are drawn on the page"
+            );
+            settle(Worker::None);
+        }
+    });
+    CLIENT.with(|c| {
+        *c.borrow_mut() = Some(Client {
+            worker,
+            status: Worker::Starting,
+            waiting: Vec::new(),
+            _on_message: on_message,
+            _on_error: on_error,
+            _timeout: Some(timeout),
+        });
+    });
+}
+
+/// A module worker running [`BOOT`], from a blob address (the script is part of this module, not a file).
+fn spawn() -> Option<web_sys::Worker> {
+    let parts = Array::of1(&BOOT.into());
+    let bag = BlobPropertyBag::new();
+    bag.set_type("text/javascript");
+    let blob = Blob::new_with_str_sequence_and_options(&parts, &bag).ok()?;
+    let url = Url::create_object_url_with_blob(&blob).ok()?;
+    let options = WorkerOptions::new();
+    options.set_type(WorkerType::Module);
+    options.set_name("convscope charts");
+    let worker = web_sys::Worker::new_with_options(&url, &options).ok();
+    let _ = Url::revoke_object_url(&url);
+    worker
+}
+
+fn on_message(data: &JsValue) {
+    if field(data, "ready").is_truthy() {
+        settle(Worker::Ready);
+    } else if let Some(reason) = field(data, "failed").as_string() {
+        gloo::console::error!(format!(
+            "convscope: the chart worker did not start ({reason}); charts are drawn on the page"
+        ));
+        settle(Worker::None);
+    } else if field(data, "drawn").is_string() {
+        let measures = field(data, "measures");
+        if let Some(list) = measures.dyn_ref::<Array>() {
+            for m in list.iter() {
+                let (Some(name), Some(start), Some(duration)) = (
+                    field(&m, "name").as_string(),
+                    field(&m, "start").as_f64(),
+                    field(&m, "duration").as_f64(),
+                ) else {
+                    continue;
+                };
+                perf::record(&name, start, duration);
+            }
+        }
+        if let Some(error) = field(data, "error").as_string() {
+            gloo::console::error!(error);
+        }
+        perf::worker_paint_done(field(data, "counted").is_truthy());
+    }
+}
+
+fn post(message: &Object, transfer: Option<&Array>) -> bool {
+    CLIENT.with(|c| {
+        let c = c.borrow();
+        let Some(client) = c.as_ref().filter(|c| c.status == Worker::Ready) else {
+            return false;
+        };
+        match transfer {
+            Some(t) => client.worker.post_message_with_transfer(message, t).is_ok(),
+            None => client.worker.post_message(message).is_ok(),
+        }
+    })
+}
+
+/// Hands `canvas` over to the worker as the `kind` chart's canvas. `false` when it cannot be (the worker is not
+/// ready, or the page has drawn on the canvas already): the page keeps drawing it.
+pub fn attach(kind: ChartKind, canvas: &HtmlCanvasElement) -> bool {
+    if status() != Worker::Ready {
+        return false;
+    }
+    let Ok(offscreen) = canvas.transfer_control_to_offscreen() else {
+        return false;
+    };
+    let message = object(&[
+        ("attach", kind.key().into()),
+        ("canvas", offscreen.clone().into()),
+    ]);
+    post(&message, Some(&Array::of1(&offscreen)))
+}
+
+/// A chart paint for the worker.
+pub struct Paint<'a> {
+    pub kind: ChartKind,
+    /// The network and chart switches as a link's fragment.
+    pub link: &'a str,
+    /// The canvas' CSS box.
+    pub size: (u32, u32),
+    pub dpr: f64,
+    pub dark: bool,
+    pub highlight: Option<usize>,
+}
+
+/// Asks the worker to paint; the pending `convscope:update` (if any) waits for it.
+pub fn paint(p: &Paint) {
+    let counted = perf::worker_paint_started();
+    let message = object(&[
+        ("paint", p.kind.key().into()),
+        ("link", p.link.into()),
+        ("width", p.size.0.into()),
+        ("height", p.size.1.into()),
+        ("dpr", p.dpr.into()),
+        ("dark", p.dark.into()),
+        ("highlight", p.highlight.map_or(-1.0, |h| h as f64).into()),
+        ("counted", counted.into()),
+    ]);
+    if !post(&message, None) {
+        perf::worker_paint_done(counted);
+    }
+}
