@@ -109,6 +109,44 @@ describe("charts", () => {
     await page.context().close();
   });
 
+  test("the chart worker draws the charts; without OffscreenCanvas the page draws the same pictures", async () => {
+    const page = await open(resnet50);
+    // A canvas handed to the worker has no 2D context on the page.
+    const handed = await page.$$eval("canvas.chart-canvas", (cs) =>
+      cs.map((c) => {
+        try {
+          c.getContext("2d");
+          return false;
+        } catch (e) {
+          return e.name === "InvalidStateError";
+        }
+      }),
+    );
+    assert.deepEqual(handed, [true, true, true, true]);
+    const worker = await pixels(page);
+    // The same link in a browser without OffscreenCanvas: the page draws, pixel for pixel the same charts.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.addInitScript(() => delete globalThis.OffscreenCanvas);
+    const plain = await context.newPage();
+    plain.on("pageerror", (e) => problems.push(String(e)));
+    await plain.goto(`${server.url}${resnet50}`);
+    await plain.waitForSelector("canvas.chart-canvas");
+    await chartsPainted(plain);
+    assert.ok(await plain.$eval("canvas.chart-canvas", (c) => c.getContext("2d") !== null), "the page draws");
+    // (OffscreenCanvas is gone from the page, so read the pixels through a plain canvas.)
+    const here = await plain.$$eval("canvas.chart-canvas", (cs) =>
+      cs.map((c) => {
+        const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+        let sum = 0;
+        for (let i = 0; i < d.length; i += 4) sum = (sum * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) >>> 0;
+        return sum;
+      }),
+    );
+    assert.deepEqual(here, worker.map((w) => w.sum));
+    await context.close();
+    await page.context().close();
+  });
+
   test("hover shows the layer's tooltip; click selects that row in the table", async () => {
     const page = await open(resnet50);
     const tip = await hoverUntilTip(page, "compute");
