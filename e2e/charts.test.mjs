@@ -147,6 +147,55 @@ describe("charts", () => {
     await page.context().close();
   });
 
+  test("a chart worker that fails takes its canvases along: the page draws on new ones", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    // Keep a handle on the worker the app starts, to make it fail.
+    await context.addInitScript(() => {
+      const Base = globalThis.Worker;
+      globalThis.Worker = class extends Base {
+        constructor(...args) {
+          super(...args);
+          globalThis.chartWorker = this;
+        }
+      };
+    });
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(`${server.url}${resnet50}`);
+    await page.waitForSelector("canvas.chart-canvas");
+    await chartsPainted(page);
+    const before = await pixels(page);
+    await page.evaluate(() => {
+      chartWorker.terminate();
+      chartWorker.dispatchEvent(new ErrorEvent("error", { message: "simulated failure" }));
+    });
+    // New canvases, which the page draws (they have a 2D context), with the same pictures.
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll("canvas.chart-canvas")].every((c) => {
+        try {
+          return c.getContext("2d") !== null;
+        } catch {
+          return false;
+        }
+      }),
+    );
+    await page.waitForTimeout(300);
+    const after = await pixels(page);
+    assert.deepEqual(after.map((a) => a.sum), before.map((b) => b.sum), "the page redraws the same charts");
+    // And keeps them up to date, each update measured.
+    await page.evaluate(() => performance.clearMeasures());
+    await page.focus("#in-hw");
+    await page.keyboard.press("ArrowRight");
+    await page.waitForTimeout(300);
+    const moved = await pixels(page);
+    for (let i = 0; i < KINDS.length; i++) assert.notEqual(moved[i].sum, after[i].sum, `${KINDS[i]} repainted`);
+    const updates = await page.evaluate(() => performance.getEntriesByName("convscope:update").length);
+    assert.ok(updates >= 1, "the update was measured");
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test("hover shows the layer's tooltip; click selects that row in the table", async () => {
     const page = await open(resnet50);
     const tip = await hoverUntilTip(page, "compute");

@@ -324,8 +324,8 @@ fn observe<O: Observer>(
 /// Keeps [`Painted::size`] equal to the canvas' CSS box through a resize observer (its first report comes after
 /// the canvas is first laid out) and repaints when the box or the pixel ratio changed since the last paint.
 #[hook]
-fn use_observed_size(canvas: NodeRef, slot: Slot) {
-    use_effect_with((), move |_| {
+fn use_observed_size(canvas: NodeRef, slot: Slot, generation: u32) {
+    use_effect_with(generation, move |_| {
         let watched = canvas.clone();
         let on_report = move |entries: js_sys::Array| {
             let Some(rect) = newest::<ResizeObserverEntry>(&entries).map(|e| e.content_rect())
@@ -352,8 +352,8 @@ fn use_observed_size(canvas: NodeRef, slot: Slot) {
 /// Tells [`Painted`] whether the canvas is in view (or within 200 px of it), through an intersection observer,
 /// and paints it when it comes into view stale.
 #[hook]
-fn use_visibility(canvas: NodeRef, slot: Slot) {
-    use_effect_with((), move |_| {
+fn use_visibility(canvas: NodeRef, slot: Slot, generation: u32) {
+    use_effect_with(generation, move |_| {
         let watched = canvas.clone();
         let on_report = move |entries: js_sys::Array| {
             let Some(visible) =
@@ -394,8 +394,31 @@ pub fn chart_canvas(p: &ChartCanvasProps) -> Html {
             request_paint(&painted, &canvas_ref);
         });
     }
-    use_observed_size(canvas_ref.clone(), painted.clone());
-    use_visibility(canvas_ref.clone(), painted.clone());
+    // A chart worker lost with this card's canvas: a new canvas (keyed on the generation), drawn by the page.
+    let generation = chart_worker::generation();
+    {
+        let redraw = use_force_update();
+        use_effect_with((), move |_| {
+            chart_worker::on_lost(Callback::from(move |_| redraw.force_update()))
+        });
+        let (painted, canvas_ref) = (painted.clone(), canvas_ref.clone());
+        use_effect_with(generation, move |_| {
+            let lost = {
+                let mut p = painted.borrow_mut();
+                let lost = p.in_worker == Some(true);
+                if lost {
+                    p.in_worker = None;
+                    p.layout = None;
+                }
+                lost
+            };
+            if lost {
+                request_paint(&painted, &canvas_ref);
+            }
+        });
+    }
+    use_observed_size(canvas_ref.clone(), painted.clone(), generation);
+    use_visibility(canvas_ref.clone(), painted.clone(), generation);
 
     // Pointer position in layout pixels (CSS pixels; scaled in case the canvas is stretched before a repaint).
     let hit = {
@@ -520,7 +543,7 @@ pub fn chart_canvas(p: &ChartCanvasProps) -> Html {
                 </button>
             </figcaption>
             <div class="chart-box">
-                <canvas ref={canvas_ref} class="chart-canvas" data-chart={key} tabindex="0" role="img"
+                <canvas key={generation.to_string()} ref={canvas_ref} class="chart-canvas" data-chart={key} tabindex="0" role="img"
                     aria-label={label} {onmousemove} {onmouseleave} {onclick} {onkeydown} {onblur}>
                 </canvas>
                 if let Some(t) = &*tip {

@@ -13,9 +13,11 @@
 //! rebuilds exactly the chart the page would draw.
 //!
 //! Where there is no worker (no `OffscreenCanvas`, no glue link as in the wasm-bindgen tests, the worker failed
-//! or did not answer within [`START_TIMEOUT_MS`]), the page draws the charts itself as before.
+//! or did not answer within [`START_TIMEOUT_MS`]), the page draws the charts itself as before. A worker lost after
+//! it got canvases (an error in it) takes them along: the cards then replace their canvases ([`generation`]) and
+//! the page draws on the new ones.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use gloo::timers::callback::Timeout;
 use js_sys::{Array, Object, Reflect};
@@ -24,6 +26,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
     Blob, BlobPropertyBag, HtmlCanvasElement, MessageEvent, Url, WorkerOptions, WorkerType,
 };
+
+use yew::Callback;
 
 use crate::charts::ChartKind;
 use crate::ui::perf;
@@ -57,6 +61,8 @@ pub enum Worker {
 struct Client {
     worker: web_sys::Worker,
     status: Worker,
+    /// A canvas was handed over.
+    attached: bool,
     /// Called once the worker is ready or has failed.
     waiting: Vec<Box<dyn FnOnce()>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
@@ -66,6 +72,21 @@ struct Client {
 
 thread_local! {
     static CLIENT: RefCell<Option<Client>> = const { RefCell::new(None) };
+    /// How many times a worker holding canvases was lost: the chart cards key their canvas on it, so a lost
+    /// worker's canvases (which the page can no longer draw on) are replaced by new ones the page draws.
+    static GENERATION: Cell<u32> = const { Cell::new(0) };
+    /// Told when a worker holding canvases is lost.
+    static ON_LOST: RefCell<Vec<Callback<()>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// See `GENERATION`.
+pub fn generation() -> u32 {
+    GENERATION.with(Cell::get)
+}
+
+/// Calls `f` whenever a worker holding canvases is lost (after [`generation`] has moved on).
+pub fn on_lost(f: Callback<()>) {
+    ON_LOST.with(|l| l.borrow_mut().push(f));
 }
 
 /// Where the worker is now.
@@ -103,7 +124,17 @@ fn settle(status: Worker) {
         std::mem::take(&mut client.waiting)
     });
     if status == Worker::None {
-        CLIENT.with(|c| c.borrow_mut().take());
+        let lost = CLIENT
+            .with(|c| c.borrow_mut().take())
+            .is_some_and(|c| c.attached);
+        perf::worker_lost();
+        if lost {
+            GENERATION.with(|g| g.set(g.get() + 1));
+            let listeners = ON_LOST.with(|l| l.borrow().clone());
+            for f in listeners {
+                f.emit(());
+            }
+        }
     }
     for f in waiting {
         f();
@@ -174,6 +205,7 @@ pub fn start() {
         *c.borrow_mut() = Some(Client {
             worker,
             status: Worker::Starting,
+            attached: false,
             waiting: Vec::new(),
             _on_message: on_message,
             _on_error: on_error,
@@ -252,6 +284,12 @@ pub fn attach(kind: ChartKind, canvas: &HtmlCanvasElement) -> bool {
         ("attach", kind.key().into()),
         ("canvas", offscreen.clone().into()),
     ]);
+    // Handed over even if the post fails: the page cannot draw on this canvas any more either way.
+    CLIENT.with(|c| {
+        if let Some(c) = c.borrow_mut().as_mut() {
+            c.attached = true;
+        }
+    });
     post(&message, Some(&Array::of1(&offscreen)))
 }
 

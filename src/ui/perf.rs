@@ -101,6 +101,14 @@ pub fn worker_paint_done(counted: bool) {
     }
 }
 
+/// The chart worker is gone: the paints it had are not waited for.
+pub fn worker_lost() {
+    IN_WORKER.with(|c| c.set(0));
+    if PAINTED.with(Cell::get) {
+        end();
+    }
+}
+
 /// Marks the start of an update and dispatches its action.
 ///
 /// When several inputs arrive before a frame is painted, the measure starts at the first of them: it reports the
