@@ -5,6 +5,7 @@
 mod app;
 mod chart_backend;
 mod chart_canvas;
+pub mod chart_message;
 mod chart_spec;
 mod chart_theme;
 mod chart_worker;

@@ -425,3 +425,58 @@ async fn clicking_a_bar_selects_its_layer_in_the_table() {
     );
     unmount(handle, root).await;
 }
+
+/// The page and the chart worker talk in strings (src/ui/chart_message.rs): every field comes back as sent,
+/// including a link with any characters in the last field, and nothing else reads as a message.
+#[wasm_bindgen_test]
+fn chart_worker_messages_round_trip() {
+    use convscope::charts::ChartKind;
+    use convscope::ui::chart_message::{DrawnMessage, PaintMessage};
+    let paint = PaintMessage {
+        kind: ChartKind::Tradeoff,
+        size: (401, 233),
+        dpr: 1.25,
+        dark: true,
+        highlight: Some(17),
+        counted: true,
+        link: Some("arch=2x3x97x131/a:conv(8,3)&sel=a\nodd\tbut kept".to_string()),
+    };
+    assert_eq!(PaintMessage::decode(&paint.encode()), Some(paint.clone()));
+    let same_link = PaintMessage {
+        link: None,
+        highlight: None,
+        dark: false,
+        ..paint
+    };
+    assert_eq!(PaintMessage::decode(&same_link.encode()), Some(same_link));
+    let drawn = DrawnMessage {
+        kind: ChartKind::Roofline,
+        counted: false,
+        error: Some("no canvas".to_string()),
+        measures: vec![
+            (
+                "convscope:chart:roofline".to_string(),
+                1_764_000_000_123.456_7,
+                3.25,
+            ),
+            ("convscope:whatif".to_string(), 1_764_000_000_124.1, 0.5),
+        ],
+    };
+    assert_eq!(DrawnMessage::decode(&drawn.encode()), Some(drawn.clone()));
+    let clean = DrawnMessage {
+        error: None,
+        measures: Vec::new(),
+        ..drawn
+    };
+    assert_eq!(DrawnMessage::decode(&clean.encode()), Some(clean));
+    for other in [
+        "",
+        "ready",
+        "paint\ncompute",
+        "paint\nbars\n1\n1\n1\n0\n-\n0\n=",
+        "drawn\nrf",
+    ] {
+        assert_eq!(PaintMessage::decode(other), None, "{other:?}");
+        assert_eq!(DrawnMessage::decode(other), None, "{other:?}");
+    }
+}

@@ -30,6 +30,7 @@ use web_sys::{
 use yew::Callback;
 
 use crate::charts::ChartKind;
+use crate::ui::chart_message::{DrawnMessage, PaintMessage, READY};
 use crate::ui::perf;
 
 /// How long the worker may take to start before the page draws the charts itself.
@@ -63,6 +64,8 @@ struct Client {
     status: Worker,
     /// A canvas was handed over.
     attached: bool,
+    /// The link of the last paint sent.
+    last_link: String,
     /// Called once the worker is ready or has failed.
     waiting: Vec<Box<dyn FnOnce()>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
@@ -206,6 +209,7 @@ pub fn start() {
             worker,
             status: Worker::Starting,
             attached: false,
+            last_link: String::new(),
             waiting: Vec::new(),
             _on_message: on_message,
             _on_error: on_error,
@@ -230,35 +234,27 @@ fn spawn() -> Option<web_sys::Worker> {
 }
 
 fn on_message(data: &JsValue) {
-    if field(data, "ready").is_truthy() {
-        settle(Worker::Ready);
+    if let Some(text) = data.as_string() {
+        if text == READY {
+            settle(Worker::Ready);
+        } else if let Some(drawn) = DrawnMessage::decode(&text) {
+            for (name, start, duration) in &drawn.measures {
+                perf::record(name, *start, *duration);
+            }
+            if let Some(error) = drawn.error {
+                gloo::console::error!(error);
+            }
+            perf::worker_paint_done(drawn.counted);
+        }
     } else if let Some(reason) = field(data, "failed").as_string() {
         gloo::console::error!(format!(
             "convscope: the chart worker did not start ({reason}); charts are drawn on the page"
         ));
         settle(Worker::None);
-    } else if field(data, "drawn").is_string() {
-        let measures = field(data, "measures");
-        if let Some(list) = measures.dyn_ref::<Array>() {
-            for m in list.iter() {
-                let (Some(name), Some(start), Some(duration)) = (
-                    field(&m, "name").as_string(),
-                    field(&m, "start").as_f64(),
-                    field(&m, "duration").as_f64(),
-                ) else {
-                    continue;
-                };
-                perf::record(&name, start, duration);
-            }
-        }
-        if let Some(error) = field(data, "error").as_string() {
-            gloo::console::error!(error);
-        }
-        perf::worker_paint_done(field(data, "counted").is_truthy());
     }
 }
 
-fn post(message: &Object, transfer: Option<&Array>) -> bool {
+fn post(message: &JsValue, transfer: Option<&Array>) -> bool {
     CLIENT.with(|c| {
         let c = c.borrow();
         let Some(client) = c.as_ref().filter(|c| c.status == Worker::Ready) else {
@@ -305,20 +301,30 @@ pub struct Paint<'a> {
     pub highlight: Option<usize>,
 }
 
-/// Asks the worker to paint; the pending `convscope:update` (if any) waits for it.
+/// Asks the worker to paint; the pending `convscope:update` (if any) waits for it. The link goes only when it
+/// differs from the previous paint's: the charts of one update share it.
 pub fn paint(p: &Paint) {
     let counted = perf::worker_paint_started();
-    let message = object(&[
-        ("paint", p.kind.key().into()),
-        ("link", p.link.into()),
-        ("width", p.size.0.into()),
-        ("height", p.size.1.into()),
-        ("dpr", p.dpr.into()),
-        ("dark", p.dark.into()),
-        ("highlight", p.highlight.map_or(-1.0, |h| h as f64).into()),
-        ("counted", counted.into()),
-    ]);
-    if !post(&message, None) {
+    let link = CLIENT.with(|c| {
+        let mut c = c.borrow_mut();
+        let client = c.as_mut()?;
+        if client.last_link == p.link {
+            None
+        } else {
+            client.last_link = p.link.to_string();
+            Some(p.link.to_string())
+        }
+    });
+    let message = PaintMessage {
+        kind: p.kind,
+        size: p.size,
+        dpr: p.dpr,
+        dark: p.dark,
+        highlight: p.highlight,
+        counted,
+        link,
+    };
+    if !post(&message.encode().into(), None) {
         perf::worker_paint_done(counted);
     }
 }
