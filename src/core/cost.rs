@@ -462,22 +462,25 @@ fn pool_out(
     ceil: bool,
     axis: &str,
 ) -> Result<u64, String> {
-    let k_eff = d * (k - 1) + 1;
-    let span = (input + 2 * p).checked_sub(k_eff).ok_or_else(|| {
-        format!(
-            "kernel {k_eff} is larger than the padded input {} along {axis}",
-            input + 2 * p
-        )
-    })?;
-    let mut out = (span + if ceil { s - 1 } else { 0 }) / s + 1;
-    // In ceil mode the last window must start inside the input or the left padding.
-    if ceil && (out - 1) * s >= input + p {
+    // PyTorch's pooling_output_shape: floor((in + 2p − k_eff + (ceil ? s − 1 : 0)) / s) + 1, rounded toward −∞,
+    // less one in ceil mode when the last window would start past the input and its left padding. A window may
+    // overhang the padded input in ceil mode (MaxPool2d(2, ceil_mode=True) maps 1×1 to 1×1); only an output below
+    // 1 is refused. Sizes are bounded (limits.rs), so i128 cannot overflow.
+    let k_eff = i128::from(d) * (i128::from(k) - 1) + 1;
+    let padded = i128::from(input) + 2 * i128::from(p);
+    let s = i128::from(s);
+    let mut out = (padded - k_eff + if ceil { s - 1 } else { 0 }).div_euclid(s) + 1;
+    if ceil && (out - 1) * s >= i128::from(input) + i128::from(p) {
         out -= 1;
     }
-    if out == 0 {
-        return Err(format!("output size along {axis} would be 0"));
+    if out >= 1 {
+        return u64::try_from(out).map_err(|_| format!("output size along {axis} is too large"));
     }
-    Ok(out)
+    Err(if k_eff > padded {
+        format!("kernel {k_eff} is larger than the padded input {padded} along {axis}")
+    } else {
+        format!("output size along {axis} would be 0")
+    })
 }
 
 fn pool(p: &Pool, input: Shape, rf: Rf, max: bool) -> Result<LeafCost, String> {

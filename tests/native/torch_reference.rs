@@ -140,6 +140,11 @@ fn custom_spec(name: &str) -> Option<(String, u64)> {
             2,
         ),
         "convT_zoo" => fixed("v1/8x10x10/convt(16,4,s2,p1)/convt(4,3x2,s3x1,d2,g4,op1x0)", 1),
+        "pool_zoo" => fixed(
+            "v1/4x7x5/maxpool(3,s2,p1,ceil)/avgpool(3x2,s2x3,ceil)/maxpool(2,ceil)/avgpool(4,ceil)/conv(6,1)\
+             /maxpool(2,ceil)/flatten/linear(3)",
+            2,
+        ),
         _ => None,
     }
 }
@@ -165,7 +170,7 @@ fn ours(name: &str, counting: Counting) -> Analysis {
     )
 }
 
-const NETS: [&str; 26] = [
+const NETS: [&str; 27] = [
     "resnet18",
     "resnet34",
     "resnet50",
@@ -180,6 +185,7 @@ const NETS: [&str; 26] = [
     "simple_cnn",
     "zoo",
     "convT_zoo",
+    "pool_zoo",
     "resnext50_32x4d",
     "wide_resnet50_2",
     "vgg11_bn",

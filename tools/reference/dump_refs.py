@@ -181,6 +181,21 @@ def norm_zoo():
     )
 
 
+def pool_zoo():
+    """Ceil-mode pooling down to tiny maps, where a window may overhang the padded input (PyTorch only requires
+    an output of at least 1 and the last window to start inside the input or its left padding)."""
+    return nn.Sequential(
+        nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True),
+        nn.AvgPool2d((3, 2), stride=(2, 3), ceil_mode=True),
+        nn.MaxPool2d(2, ceil_mode=True),
+        nn.AvgPool2d(4, ceil_mode=True),
+        nn.Conv2d(4, 6, 1),
+        nn.MaxPool2d(2, ceil_mode=True),
+        nn.Flatten(),
+        nn.Linear(6, 3),
+    )
+
+
 NETWORKS = {}
 for _n in ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "vgg16",
            "alexnet", "mobilenet_v2", "efficientnet_b0"]:
@@ -202,6 +217,7 @@ NETWORKS["mobilenet_v2_97x131"] = (tv("mobilenet_v2"), [2, 3, 97, 131])
 NETWORKS["zoo"] = (zoo, [2, 3, 64, 48])
 NETWORKS["norm_zoo"] = (norm_zoo, [3, 3, 40, 36])
 NETWORKS["convT_zoo"] = (convT_zoo, [1, 8, 10, 10])
+NETWORKS["pool_zoo"] = (pool_zoo, [2, 4, 7, 5])
 
 # Free-text caveats copied into the JSON as "notes" (only where present).
 NOTES = {
