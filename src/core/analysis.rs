@@ -412,8 +412,9 @@ impl<'a> Walker<'a> {
                 return None;
             }
         };
-        let outcome =
-            cost::leaf(layer, shape, rf, self.image).and_then(|c| self.stats(&c).map(|s| (s, c)));
+        let outcome = cost::batch_check(layer, shape, self.options.batch)
+            .and_then(|()| cost::leaf(layer, shape, rf, self.image))
+            .and_then(|c| self.stats(&c).map(|s| (s, c)));
         self.finish(class, functional, None, outcome)
     }
 

@@ -431,6 +431,22 @@ fn batch_norm(flat: bool, input: Shape, rf: Rf) -> Result<LeafCost, String> {
     Ok(c)
 }
 
+/// What a layer refuses for the whole batch rather than per sample: GroupNorm needs more than one value per
+/// group across the batch (PyTorch's `_verify_batch_size` on batch × channels per group × H × W, checked in
+/// evaluation mode too), so one sample of a 1×1 map with one channel per group fails.
+pub fn batch_check(layer: &Layer, input: Shape, batch: u64) -> Result<(), String> {
+    if let (Layer::GroupNorm { groups }, Shape::Map { c, h, w }) = (layer, input) {
+        let per_group = if *groups == 0 { 0 } else { c / groups };
+        if batch == 1 && per_group == 1 && h == 1 && w == 1 {
+            return Err(
+                "expected more than 1 value per group: batch 1 × 1 channel per group × 1×1 map"
+                    .to_string(),
+            );
+        }
+    }
+    Ok(())
+}
+
 fn group_norm(groups: u64, input: Shape, rf: Rf) -> Result<LeafCost, String> {
     let (c, _, _) = map(input, "GroupNorm")?;
     if groups == 0 || !c.is_multiple_of(groups) {

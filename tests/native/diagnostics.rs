@@ -154,3 +154,33 @@ mod extremes {
         }
     }
 }
+
+/// PyTorch (2.15) refuses a GroupNorm with a single value per group across the batch, in evaluation mode too:
+/// `nn.GroupNorm(4, 4).eval()(torch.zeros(1, 4, 1, 1))` raises "Expected more than 1 value per channel", while
+/// batch 2, two channels per group or a 1×2 map pass.
+#[test]
+fn group_norm_needs_more_than_one_value_per_group() {
+    let m = message("v1/4x3x3/adaptiveavg(1)/groupnorm(4)", "1");
+    assert!(
+        m.starts_with("GroupNorm:") && m.contains("more than 1 value per group"),
+        "{m}"
+    );
+    let batch = |spec: &str, n: u64| {
+        let arch = convscope::core::format::parse(spec).expect("parses");
+        analyse(
+            &arch,
+            &Options {
+                batch: n,
+                ..Options::default()
+            },
+        )
+    };
+    for (spec, n) in [
+        ("v1/4x3x3/adaptiveavg(1)/groupnorm(4)", 2),
+        ("v1/4x3x3/adaptiveavg(1)/groupnorm(2)", 1),
+        ("v1/4x3x3/adaptiveavg(1x2)/groupnorm(4)", 1),
+    ] {
+        let a = batch(spec, n);
+        assert!(support::row(&a, "1").stats.is_some(), "{spec} at batch {n}");
+    }
+}
