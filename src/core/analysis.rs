@@ -398,7 +398,21 @@ impl<'a> Walker<'a> {
                 // Downstream of an error the input is unknown; expanding for 0 channels still lists the layers.
                 let in_c = x.map_or(0, |(shape, _)| shape.channels());
                 let expanded = self.expansion(block, in_c);
-                self.op(&expanded, functional, x)
+                match blocks::check(block) {
+                    Ok(()) => self.op(&expanded, functional, x),
+                    Err(msg) => {
+                        // torchvision would not build it: its first row says why, the others depend on it.
+                        let first = self.rows.len();
+                        if self.first_error.is_none() {
+                            self.first_error = Some(self.path.clone());
+                        }
+                        self.op(&expanded, functional, None);
+                        if let Some(row) = self.rows.get_mut(first) {
+                            row.diagnostic = Some(Diagnostic::Invalid(msg));
+                        }
+                        None
+                    }
+                }
             }
         }
     }

@@ -32,6 +32,20 @@ pub fn expand(block: &Block, in_c: u64) -> Op {
 }
 
 /// Output channels of a block for a given input (used by the UI to show block summaries).
+/// What torchvision refuses to build: `InvertedResidual` and `MBConv` take a stride of 1 or 2 only
+/// (`ValueError: stride should be 1 or 2 instead of 3`, `ValueError: illegal stride value`).
+pub fn check(block: &Block) -> Result<(), String> {
+    match *block {
+        Block::InvertedResidual { stride, .. } if !(1..=2).contains(&stride) => Err(format!(
+            "InvertedResidual: stride should be 1 or 2 (torchvision), not {stride}"
+        )),
+        Block::MbConv { stride, .. } if !(1..=2).contains(&stride) => Err(format!(
+            "MBConv: stride should be 1 or 2 (torchvision), not {stride}"
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub fn out_channels(block: &Block) -> u64 {
     match *block {
         Block::Basic { planes, .. } => planes,

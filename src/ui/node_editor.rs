@@ -215,6 +215,8 @@ impl Controls {
         let ch = ladders::channels;
         let stride = || ladders::range(1, 4);
         let ratio = || ladders::range(1, 8);
+        // torchvision builds InvertedResidual and MBConv with stride 1 or 2 only (core/blocks.rs `check`).
+        let torchvision_stride = || ladders::range(1, 2);
         match *block {
             Block::Basic { planes, stride: s } => html! { <>
                 { self.slider(Param::Out, "Planes", planes, ch(), MAX_CHANNELS) }
@@ -240,7 +242,7 @@ impl Controls {
             } => html! { <>
                 { self.slider(Param::Expansion, "Expansion", expand, ratio(), MAX_CHANNELS) }
                 { self.slider(Param::Out, "Out channels", out, ch(), MAX_CHANNELS) }
-                { self.slider(Param::Stride, "Stride", s, stride(), MAX_KERNEL) }
+                { self.slider(Param::Stride, "Stride", s, torchvision_stride(), MAX_KERNEL) }
             </> },
             Block::MbConv {
                 expand,
@@ -251,7 +253,7 @@ impl Controls {
                 { self.slider(Param::Expansion, "Expansion", expand, ratio(), MAX_CHANNELS) }
                 { self.slider(Param::Out, "Out channels", out, ch(), MAX_CHANNELS) }
                 { self.slider(Param::Kernel, "Kernel", kernel, ladders::range(1, 9), MAX_KERNEL) }
-                { self.slider(Param::Stride, "Stride", s, stride(), MAX_KERNEL) }
+                { self.slider(Param::Stride, "Stride", s, torchvision_stride(), MAX_KERNEL) }
             </> },
         }
     }

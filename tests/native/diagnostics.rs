@@ -184,3 +184,39 @@ fn group_norm_needs_more_than_one_value_per_group() {
         assert!(support::row(&a, "1").stats.is_some(), "{spec} at batch {n}");
     }
 }
+
+/// torchvision refuses `InvertedResidual(…, stride=3, …)` ("stride should be 1 or 2 instead of 3") and
+/// `MBConv` with stride 3 ("illegal stride value"): such a block's first row says so, its other rows and what
+/// follows depend on it, and what precedes it is still counted.
+#[test]
+fn inverted_residual_blocks_take_stride_1_or_2() {
+    let a = support::spec("v1/3x32x32/conv(16,3,p1)/invres(6,24,s3)/conv(8,1)");
+    assert!(support::row(&a, "0").stats.is_some());
+    let m = message(
+        "v1/3x32x32/conv(16,3,p1)/invres(6,24,s3)/conv(8,1)",
+        "1.conv.0.0",
+    );
+    assert!(
+        m.contains("InvertedResidual") && m.contains("stride should be 1 or 2"),
+        "{m}"
+    );
+    assert!(matches!(
+        &support::row(&a, "2").diagnostic,
+        Some(Diagnostic::NotComputed { cause }) if cause == "1"
+    ));
+    let m = message("v1/3x32x32/mbconv(4,32,5,s3)", "0.block.0.0");
+    assert!(
+        m.contains("MBConv") && m.contains("stride should be 1 or 2"),
+        "{m}"
+    );
+    for spec in [
+        "v1/3x32x32/invres(6,24,s2)",
+        "v1/3x32x32/mbconv(4,32,5,s2)",
+        "v1/3x32x32/invres(1,3)",
+    ] {
+        assert!(
+            support::spec(spec).rows.iter().all(|r| r.stats.is_some()),
+            "{spec}"
+        );
+    }
+}
