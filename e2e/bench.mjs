@@ -82,7 +82,42 @@ async function run(page, url, path) {
     }
     return out;
   }, STEPS);
-  return { update, frame, charts };
+  const cpu = await cpuPerStep(page);
+  return { update, frame, charts, cpu };
+}
+
+/** Thread CPU time per slider step of the page's main thread and of the chart worker, from a Chromium trace of
+ *  STEPS more steps (inputs dispatched from the page, as in the second column). Wall-clock times on a shared VM
+ *  move by tens of percent with its load; CPU time moves far less, so it shows what a change saves. */
+async function cpuPerStep(page) {
+  const cdp = await page.context().newCDPSession(page);
+  const events = [];
+  cdp.on("Tracing.dataCollected", (d) => events.push(...d.value));
+  const done = new Promise((r) => cdp.once("Tracing.tracingComplete", r));
+  await cdp.send("Tracing.start", { categories: "toplevel", transferMode: "ReportEvents" });
+  await page.evaluate(async (steps) => {
+    const el = document.querySelector(".node-editor input[type=range]");
+    const start = Number(el.value);
+    for (let i = 0; i < steps; i++) {
+      el.value = String(start + (i % 20 < 10 ? (i % 10) + 1 : 9 - (i % 10)));
+      el.dispatchEvent(new Event("input", { bubbles: true }));
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    }
+  }, STEPS);
+  await cdp.send("Tracing.end");
+  await done;
+  await cdp.detach();
+  const names = new Map();
+  for (const e of events) if (e.ph === "M" && e.name === "thread_name") names.set(`${e.pid}:${e.tid}`, e.args.name);
+  const busy = new Map();
+  for (const e of events) {
+    if (e.ph !== "X" || e.name !== "ThreadControllerImpl::RunTask" || !e.tdur) continue;
+    const key = `${e.pid}:${e.tid}`;
+    busy.set(key, (busy.get(key) ?? 0) + e.tdur / 1000);
+  }
+  const most = (name) =>
+    Math.max(0, ...[...busy].filter(([k]) => names.get(k) === name).map(([, ms]) => ms)) / STEPS;
+  return { main: most("CrRendererMain"), worker: most("DedicatedWorker thread") };
 }
 
 const cases = [
@@ -98,7 +133,7 @@ console.log(`convscope:update over ${STEPS} slider steps (ms), each case a first
 for (const c of cases) {
   // A new browser context per case: a first visit, without compiled code cached from the case before.
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const { update, frame, charts } = await run(page, server.url, c);
+  const { update, frame, charts, cpu } = await run(page, server.url, c);
   await page.context().close();
   const fmt = (v) => v.toFixed(1).padStart(6);
   const stats = (d) => {
@@ -111,6 +146,7 @@ for (const c of cases) {
   // Chart draws during the mouse drag (convscope:chart:<kind>, the JS/wasm side of a paint).
   const kinds = Object.keys(charts).sort();
   if (kinds.length) console.log(`${"".padEnd(46)}chart draws: ${kinds.map((k) => `${k} ${stats(charts[k])}`).join("  ")}`);
+  console.log(`${"".padEnd(46)}CPU per step: page main thread ${cpu.main.toFixed(1)} ms, chart worker ${cpu.worker.toFixed(1)} ms`);
 }
 await browser.close();
 await server.close();
