@@ -23,9 +23,15 @@ use crate::ui::table_row::{permille, TableRow};
 /// The height of every body row in CSS pixels; static/style.css sets the same (`--row-h`).
 pub const ROW_HEIGHT: f64 = 24.0;
 /// Rows rendered beyond each edge of the view, so that a scroll or a Tab press finds its row already there.
-const OVERSCAN: usize = 6;
+///
+/// Every rendered row costs its share of a slider step (its numbers change, so it is diffed, laid out and
+/// painted again): 6 rows each way and a step of 4 rendered ~40 rows around a 24-row view; 3 and 2 render ~32.
+/// With 2 and 2 (~30 rows) a slider step took about a quarter less in alternating runs of `node e2e/bench.mjs`
+/// (update p50 and CPU per step, resnet50 and resnet152); 3 keeps a little more margin for scrolling. A fast
+/// fling may show the rows beyond the margin a frame late.
+const OVERSCAN: usize = 3;
 /// The window moves in steps of this many rows, so scrolling re-renders the table only every few rows.
-const STEP: usize = 4;
+const STEP: usize = 2;
 /// The table's scroll box is at most this share of the window's height (static/style.css: 70vh, 60vh on phones).
 const MAX_VIEW_SHARE: f64 = 0.7;
 
