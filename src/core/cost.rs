@@ -436,7 +436,12 @@ fn batch_norm(flat: bool, input: Shape, rf: Rf) -> Result<LeafCost, String> {
 /// evaluation mode too), so one sample of a 1×1 map with one channel per group fails.
 pub fn batch_check(layer: &Layer, input: Shape, batch: u64) -> Result<(), String> {
     if let (Layer::GroupNorm { groups }, Shape::Map { c, h, w }) = (layer, input) {
-        let per_group = if *groups == 0 { 0 } else { c / groups };
+        // Channels a group count does not divide are refused first, by `group_norm`.
+        let per_group = if *groups == 0 || !c.is_multiple_of(*groups) {
+            0
+        } else {
+            c / groups
+        };
         if batch == 1 && per_group == 1 && h == 1 && w == 1 {
             return Err(
                 "expected more than 1 value per group: batch 1 × 1 channel per group × 1×1 map"

@@ -105,6 +105,12 @@ pub fn decode(fragment: &str) -> Result<(State, Vec<String>), FragmentError> {
             bytes: fragment.len(),
         });
     }
+    decode_any_length(fragment)
+}
+
+/// [`decode`] without the size limit, for a fragment the app wrote itself (the chart worker's copy of the page's
+/// network, which may be larger than a link accepts: the text view takes any size).
+pub fn decode_any_length(fragment: &str) -> Result<(State, Vec<String>), FragmentError> {
     let text = percent_decode(fragment.strip_prefix('#').unwrap_or(fragment));
     let mut warnings = Vec::new();
     let mut arch = None;

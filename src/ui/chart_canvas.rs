@@ -403,9 +403,10 @@ pub fn chart_canvas(p: &ChartCanvasProps) -> Html {
         });
         let (painted, canvas_ref) = (painted.clone(), canvas_ref.clone());
         use_effect_with(generation, move |_| {
+            // Every card decided since the loss gets a new canvas too, so each decides again and paints.
             let lost = {
                 let mut p = painted.borrow_mut();
-                let lost = p.in_worker == Some(true);
+                let lost = p.in_worker.is_some();
                 if lost {
                     p.in_worker = None;
                     p.layout = None;

@@ -69,6 +69,9 @@ struct Client {
     attached: bool,
     /// The link of the last paint sent.
     last_link: String,
+    /// The charts whose paint is with the worker, and the paints waiting for them.
+    in_flight: Vec<ChartKind>,
+    queued: Vec<Queued>,
     /// Called once the worker is ready or has failed.
     waiting: Vec<Box<dyn FnOnce()>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
@@ -213,6 +216,8 @@ pub fn start() {
             status: Worker::Starting,
             attached: false,
             last_link: String::new(),
+            in_flight: Vec::new(),
+            queued: Vec::new(),
             waiting: Vec::new(),
             _on_message: on_message,
             _on_error: on_error,
@@ -248,6 +253,7 @@ fn on_message(data: &JsValue) {
                 gloo::console::error!(error);
             }
             perf::worker_paint_done(drawn.counted);
+            self::drawn(drawn.kind);
         }
     } else if let Some(reason) = field(data, "failed").as_string() {
         gloo::console::error!(format!(
@@ -304,20 +310,19 @@ pub struct Paint<'a> {
     pub highlight: Option<usize>,
 }
 
-/// Asks the worker to paint; the pending `convscope:update` (if any) waits for it. The link goes only when it
-/// differs from the previous paint's: the charts of one update share it.
+/// A paint waiting for the worker to finish the one before for the same chart.
+struct Queued {
+    message: PaintMessage,
+    link: String,
+}
+
+/// Asks the worker to paint; the pending `convscope:update` (if any) waits for it.
+///
+/// At most one paint per chart is with the worker: a paint asked for meanwhile waits, and a newer one replaces
+/// it. When the worker takes longer than the inputs come (a loaded machine, a long drag), the charts then skip
+/// to the newest state instead of falling further behind.
 pub fn paint(p: &Paint) {
     let counted = perf::worker_paint_started();
-    let link = CLIENT.with(|c| {
-        let mut c = c.borrow_mut();
-        let client = c.as_mut()?;
-        if client.last_link == p.link {
-            None
-        } else {
-            client.last_link = p.link.to_string();
-            Some(p.link.to_string())
-        }
-    });
     let message = PaintMessage {
         kind: p.kind,
         size: p.size,
@@ -325,9 +330,69 @@ pub fn paint(p: &Paint) {
         dark: p.dark,
         highlight: p.highlight,
         counted,
-        link,
+        link: None,
     };
+    let busy = CLIENT.with(|c| {
+        let mut c = c.borrow_mut();
+        let client = c.as_mut()?;
+        if !client.in_flight.contains(&p.kind) {
+            return Some(false);
+        }
+        let mut message = message.clone();
+        if let Some(i) = client.queued.iter().position(|q| q.message.kind == p.kind) {
+            let old = client.queued.swap_remove(i);
+            // The measures that waited for the replaced paint now wait for this one.
+            if old.message.counted {
+                if message.counted {
+                    perf::worker_paint_done(true);
+                }
+                message.counted = true;
+            }
+        }
+        client.queued.push(Queued {
+            message,
+            link: p.link.to_string(),
+        });
+        Some(true)
+    });
+    if busy != Some(true) {
+        send(message, p.link);
+    }
+}
+
+/// Posts a paint, with its link only when it differs from the previous paint's (the charts of one update share
+/// it), and marks its chart as with the worker.
+fn send(mut message: PaintMessage, link: &str) {
+    let kind = message.kind;
+    CLIENT.with(|c| {
+        if let Some(client) = c.borrow_mut().as_mut() {
+            if client.last_link != link {
+                client.last_link = link.to_string();
+                message.link = Some(link.to_string());
+            }
+            client.in_flight.push(kind);
+        }
+    });
     if !post(&message.encode().into(), None) {
-        perf::worker_paint_done(counted);
+        CLIENT.with(|c| {
+            if let Some(client) = c.borrow_mut().as_mut() {
+                client.in_flight.retain(|k| *k != kind);
+            }
+        });
+        perf::worker_paint_done(message.counted);
+    }
+}
+
+/// The worker finished a paint of `kind`: the one waiting for it, if any, goes.
+fn drawn(kind: ChartKind) {
+    let next = CLIENT.with(|c| {
+        let mut c = c.borrow_mut();
+        let client = c.as_mut()?;
+        client.in_flight.retain(|k| *k != kind);
+        let i = client.queued.iter().position(|q| q.message.kind == kind)?;
+        Some(client.queued.swap_remove(i))
+    });
+    if let Some(q) = next {
+        send(q.message, &q.link);
     }
 }

@@ -1,6 +1,6 @@
 //! The chart worker's side (src/ui/chart_worker.rs is the page's): inside a Web Worker, `main` runs this instead
 //! of mounting the app. It keeps the `OffscreenCanvas` of each chart the page hands over and paints a chart when
-//! asked: it opens the paint's link as the page opens a link, analyses the network (once per link, shared by the
+//! asked: it decodes the paint's link (without a link's size limit), analyses the network (once per link, shared by the
 //! charts of one update), draws with the same backend and options the page would use, and answers `drawn` with
 //! the measures it took, so the page's `convscope:update` can end and its timeline shows the draws.
 
@@ -12,14 +12,14 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, OffscreenCanvas, PerformanceEntry};
 
-use crate::charts::{ChartKind, Theme};
+use crate::charts::{ChartKind, ChartView, Theme};
 use crate::core::analysis::analyse;
+use crate::core::fragment;
 use crate::ui::app::options;
 use crate::ui::chart_backend::CssCanvas;
 use crate::ui::chart_message::{DrawnMessage, PaintMessage, READY};
 use crate::ui::chart_spec::{ChartSource, ChartSpec};
 use crate::ui::perf::{self, Span};
-use crate::ui::url;
 
 #[derive(Default)]
 struct Scope {
@@ -68,23 +68,28 @@ pub fn run() {
 /// Draws the paint `p` asks for.
 fn draw(scope: &mut Scope, p: &PaintMessage) -> Result<(), String> {
     let key = p.kind.key();
+    // The link first: a later paint of another chart may say "the same link" whatever happens to this one.
+    let source = match (&p.link, &scope.source) {
+        (None, Some(s)) => s.clone(),
+        (Some(link), _) => {
+            scope.source = None;
+            // Not `url::open`: the page's network may be larger than a link accepts, and must not give way to
+            // the default network.
+            let (doc, _) = fragment::decode_any_length(link).map_err(|e| e.to_string())?;
+            let (view, _) = ChartView::decode(link);
+            let analysis = Rc::new(analyse(&doc.arch, &options(&doc)));
+            let s = Rc::new(ChartSource::new(analysis, doc, view));
+            scope.source = Some(s.clone());
+            s
+        }
+        (None, None) => return Err("a paint without a network".to_string()),
+    };
     let canvas = scope
         .canvases
         .iter()
         .find(|(k, _)| *k == p.kind)
         .map(|(_, c)| c.clone())
         .ok_or_else(|| format!("the {key} chart has no canvas"))?;
-    let source = match (&p.link, &scope.source) {
-        (None, Some(s)) => s.clone(),
-        (Some(link), _) => {
-            let opened = url::open(link);
-            let analysis = Rc::new(analyse(&opened.doc.arch, &options(&opened.doc)));
-            let s = Rc::new(ChartSource::new(analysis, opened.doc, opened.charts));
-            scope.source = Some(s.clone());
-            s
-        }
-        (None, None) => return Err("a paint without a network".to_string()),
-    };
     let theme = if p.dark { Theme::Dark } else { Theme::Light };
     let spec = ChartSpec::new(p.kind, source.view(), theme, p.highlight);
     let Some(backend) = CssCanvas::fit_offscreen(&canvas, p.size, p.dpr) else {

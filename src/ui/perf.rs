@@ -137,9 +137,13 @@ pub fn send_via(dispatcher: &AppDispatcher, action: UiAction) {
 /// queued from it runs once they are done. Ending the measure there makes it cover what the user waits for, the
 /// painted frame, and not only the DOM update.
 pub fn finish() {
-    if !PENDING.with(Cell::get) || SCHEDULED.with(|c| c.replace(true)) {
+    // A wait for a frame still on its way covers this render too. Once that frame is painted (the measure only
+    // waits for the chart worker), a render for an input merged into the measure needs a frame of its own.
+    if !PENDING.with(Cell::get) || (SCHEDULED.with(Cell::get) && !PAINTED.with(Cell::get)) {
         return;
     }
+    SCHEDULED.with(|c| c.set(true));
+    PAINTED.with(|c| c.set(false));
     let Some(window) = web_sys::window() else {
         end();
         return;

@@ -376,6 +376,12 @@ fn oversized_and_broken_links_are_refused_with_a_reason() {
         fragment::decode(&huge),
         Err(fragment::FragmentError::TooLong { .. })
     ));
+    // The app's own copy of a network for its chart worker has no size limit: the text view takes any size, and
+    // the worker must draw that network, not the default one.
+    let big = State::new(parse(huge["arch=".len()..].trim_end_matches('/')).expect("parses"));
+    let (copy, warnings) =
+        fragment::decode_any_length(&fragment::encode(&big)).expect("no size limit");
+    assert!(warnings.is_empty() && copy == big);
     assert!(fragment::decode("#batch=3")
         .expect_err("no arch")
         .to_string()
