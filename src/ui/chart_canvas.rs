@@ -126,7 +126,9 @@ impl Painted {
     fn take_paint(&mut self) -> Option<PaintJob> {
         self.stale = false;
         self.painted_size = (0, 0);
-        let ((source, spec), size) = (self.input.clone()?, self.size?);
+        // An empty box (a hidden card) has nothing to draw on.
+        let size = self.size.filter(|&(w, h)| w > 0 && h > 0)?;
+        let (source, spec) = self.input.clone()?;
         let dpr = device_pixel_ratio();
         self.dpr = dpr;
         self.painted_size = size;
@@ -155,11 +157,6 @@ impl Painted {
         let Some((source, spec, size, dpr)) = self.take_paint() else {
             return;
         };
-        if size.0 == 0 || size.1 == 0 {
-            // Nothing to draw on (a hidden card); as on the page, the next reported box paints it.
-            self.painted_size = (0, 0);
-            return;
-        }
         self.layout = None;
         chart_worker::paint(&chart_worker::Paint {
             kind: spec.kind(),
@@ -188,10 +185,11 @@ impl Painted {
 
     /// The marks of the painted chart, computed now if the chart worker painted it.
     fn layout(&mut self) -> &ChartLayout {
-        if self.layout.is_none() {
-            self.layout = Some(self.draw_detached(1.0).map(|(_, l)| l).unwrap_or_default());
-        }
-        self.layout.get_or_insert_with(ChartLayout::default)
+        let layout = match self.layout.take() {
+            Some(l) => l,
+            None => self.draw_detached(1.0).map(|(_, l)| l).unwrap_or_default(),
+        };
+        self.layout.insert(layout)
     }
 }
 

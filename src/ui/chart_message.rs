@@ -3,6 +3,8 @@
 //! JavaScript per field on both sides and a structured clone (measured: half of the page's cost of sending a
 //! paint was building and cloning the object). Fields are lines; the last field may hold anything.
 
+use wasm_bindgen::JsValue;
+
 use crate::charts::ChartKind;
 
 /// A chart paint the page asks of the worker.
@@ -121,4 +123,10 @@ impl DrawnMessage {
             measures,
         })
     }
+}
+
+/// A field of the two messages that are objects, not strings: the page's first message (the glue's address and
+/// the module) and a canvas handed over (which must travel as a transferable object); `undefined` if missing.
+pub fn field(message: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(message, &key.into()).unwrap_or(JsValue::UNDEFINED)
 }

@@ -33,23 +33,19 @@ use web_sys::{
 use yew::Callback;
 
 use crate::charts::ChartKind;
-use crate::ui::chart_message::{DrawnMessage, PaintMessage, READY};
+use crate::ui::chart_message::{field, DrawnMessage, PaintMessage, READY};
 use crate::ui::perf;
 
 /// How long the worker may take to start before the page draws the charts itself.
 const START_TIMEOUT_MS: u32 = 5_000;
 
-/// The worker's first script: it imports the glue, instantiates the module it is sent (which runs `main`, and
-/// so installs the chart handler), then replays the messages that arrived meanwhile.
-const BOOT: &str = r#"let early = [];
-self.onmessage = (first) => {
-  self.onmessage = (e) => early.push(e.data);
-  import(first.data.glue).then((glue) => {
-    glue.initSync({ module: first.data.module });
-    const queued = early;
-    early = null;
-    for (const data of queued) self.dispatchEvent(new MessageEvent("message", { data }));
-  }).catch((e) => self.postMessage({ failed: String(e) }));
+/// The worker's first script: it imports the glue and instantiates the module it is sent, which runs `main`, and
+/// so installs the chart handler. That handler says "ready" and the page sends nothing else before it.
+const BOOT: &str = r#"self.onmessage = (first) => {
+  self.onmessage = null;
+  import(first.data.glue)
+    .then((glue) => glue.initSync({ module: first.data.module }))
+    .catch((e) => self.postMessage({ failed: String(e) }));
 };
 "#;
 
@@ -148,10 +144,6 @@ fn settle(status: Worker) {
     for f in waiting {
         f();
     }
-}
-
-fn field(o: &JsValue, key: &str) -> JsValue {
-    Reflect::get(o, &key.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
 fn object(fields: &[(&str, JsValue)]) -> Object {

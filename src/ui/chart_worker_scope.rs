@@ -7,9 +7,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::Reflect;
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, OffscreenCanvas, PerformanceEntry};
 
 use crate::charts::{ChartKind, ChartView, Theme};
@@ -17,7 +16,7 @@ use crate::core::analysis::analyse;
 use crate::core::fragment;
 use crate::ui::app::options;
 use crate::ui::chart_backend::CssCanvas;
-use crate::ui::chart_message::{DrawnMessage, PaintMessage, READY};
+use crate::ui::chart_message::{field, DrawnMessage, PaintMessage, READY};
 use crate::ui::chart_spec::{ChartSource, ChartSpec};
 use crate::ui::perf::{self, Span};
 
@@ -26,10 +25,6 @@ struct Scope {
     canvases: Vec<(ChartKind, OffscreenCanvas)>,
     /// What the last paint's link opened.
     source: Option<Rc<ChartSource>>,
-}
-
-fn field(o: &JsValue, key: &str) -> JsValue {
-    Reflect::get(o, &key.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Serves chart paints until the worker is closed.

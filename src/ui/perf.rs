@@ -91,20 +91,19 @@ pub fn worker_paint_done(counted: bool) {
     if !counted {
         return;
     }
-    let left = IN_WORKER.with(|c| {
-        let left = c.get().saturating_sub(1);
-        c.set(left);
-        left
-    });
-    if left == 0 && PAINTED.with(Cell::get) {
-        end();
-    }
+    IN_WORKER.with(|c| c.set(c.get().saturating_sub(1)));
+    end_if_done();
 }
 
 /// The chart worker is gone: the paints it had are not waited for.
 pub fn worker_lost() {
     IN_WORKER.with(|c| c.set(0));
-    if PAINTED.with(Cell::get) {
+    end_if_done();
+}
+
+/// Ends the pending measure once its frame is painted and the chart worker has drawn what it was asked for.
+fn end_if_done() {
+    if PAINTED.with(Cell::get) && IN_WORKER.with(Cell::get) == 0 {
         end();
     }
 }
@@ -169,9 +168,7 @@ pub fn finish() {
 /// The frame is painted: ends the measure unless the chart worker still draws for it.
 fn painted() {
     PAINTED.with(|c| c.set(true));
-    if IN_WORKER.with(Cell::get) == 0 {
-        end();
-    }
+    end_if_done();
 }
 
 /// Records the measure of the pending update, if any.
