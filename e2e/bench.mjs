@@ -47,18 +47,17 @@ async function run(page, url, path) {
   await page.mouse.down();
   await page.mouse.move(x, y);
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
-  for (let i = 0; i < WARM; i++) {
-    x += (i % 20 < 10 ? 1 : -1) * perStep;
-    await page.mouse.move(x, y);
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
-  }
+  const drag = async (steps) => {
+    for (let i = 0; i < steps; i++) {
+      // Up and down around the current value, so the network stays comparable.
+      x += (i % 20 < 10 ? 1 : -1) * perStep;
+      await page.mouse.move(x, y);
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+    }
+  };
+  await drag(WARM);
   await page.evaluate(() => performance.clearMeasures());
-  for (let i = 0; i < STEPS; i++) {
-    // Up and down around the current value, so the network stays comparable.
-    x += (i % 20 < 10 ? 1 : -1) * perStep;
-    await page.mouse.move(x, y);
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
-  }
+  await drag(STEPS);
   await page.mouse.up();
   await page.waitForTimeout(100);
   const update = await page.evaluate(() => performance.getEntriesByName("convscope:update").map((e) => e.duration));
@@ -69,7 +68,15 @@ async function run(page, url, path) {
     }
     return out;
   });
-  const frame = await page.evaluate(async (steps) => {
+  const frame = await inputSteps(page);
+  const cpu = await cpuPerStep(page);
+  return { update, frame, charts, cpu };
+}
+
+/** Moves the slider STEPS values from inside the page, each input followed by its frame (requestAnimationFrame,
+ *  then a task); returns each step's time from input to that task. */
+function inputSteps(page) {
+  return page.evaluate(async (steps) => {
     const el = document.querySelector(".node-editor input[type=range]");
     const start = Number(el.value);
     const out = [];
@@ -82,8 +89,6 @@ async function run(page, url, path) {
     }
     return out;
   }, STEPS);
-  const cpu = await cpuPerStep(page);
-  return { update, frame, charts, cpu };
 }
 
 /** Thread CPU time per slider step of the page's main thread and of the chart worker, from a Chromium trace of
@@ -95,15 +100,7 @@ async function cpuPerStep(page) {
   cdp.on("Tracing.dataCollected", (d) => events.push(...d.value));
   const done = new Promise((r) => cdp.once("Tracing.tracingComplete", r));
   await cdp.send("Tracing.start", { categories: "toplevel", transferMode: "ReportEvents" });
-  await page.evaluate(async (steps) => {
-    const el = document.querySelector(".node-editor input[type=range]");
-    const start = Number(el.value);
-    for (let i = 0; i < steps; i++) {
-      el.value = String(start + (i % 20 < 10 ? (i % 10) + 1 : 9 - (i % 10)));
-      el.dispatchEvent(new Event("input", { bubbles: true }));
-      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-    }
-  }, STEPS);
+  await inputSteps(page);
   await cdp.send("Tracing.end");
   await done;
   await cdp.detach();

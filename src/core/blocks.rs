@@ -31,7 +31,6 @@ pub fn expand(block: &Block, in_c: u64) -> Op {
     }
 }
 
-/// Output channels of a block for a given input (used by the UI to show block summaries).
 /// What torchvision refuses to build: `InvertedResidual` and `MBConv` take a stride of 1 or 2 only
 /// (`ValueError: stride should be 1 or 2 instead of 3`, `ValueError: illegal stride value`).
 pub fn check(block: &Block) -> Result<(), String> {
@@ -46,6 +45,7 @@ pub fn check(block: &Block) -> Result<(), String> {
     }
 }
 
+/// Output channels of a block for a given input (used by the UI to show block summaries).
 pub fn out_channels(block: &Block) -> u64 {
     match *block {
         Block::Basic { planes, .. } => planes,

@@ -139,9 +139,10 @@ pub fn charts_panel(p: &ChartsPanelProps) -> Html {
     let view = app.as_ref().map(|a| a.charts).unwrap_or_default();
     // What the charts draw: the analysis, plus the what-if and the worker's link when a chart needs them.
     let source: Shared<ChartSource> = {
-        let doc = app.as_ref().map(|a| a.doc.clone());
+        // The network is copied only when the analysis or the switches change, not on every render.
+        let app = app.clone();
         (*use_memo((Shared(p.analysis.clone()), view), move |(a, view)| {
-            let doc = doc.unwrap_or_else(|| url::open("").doc);
+            let doc = app.map_or_else(url::default_state, |app| app.doc.clone());
             Shared(Rc::new(ChartSource::new(a.0.clone(), doc, *view)))
         }))
         .clone()
