@@ -25,6 +25,7 @@
 //! - **Units** inside the code are elements, bytes, FLOPs and seconds; never MB or GFLOPs.
 
 pub mod action;
+pub mod addr;
 pub mod analysis;
 pub mod arch;
 pub mod blocks;
@@ -38,5 +39,6 @@ pub mod limits;
 pub mod presets;
 pub mod report;
 pub mod rf;
+pub mod selection;
 pub mod shape;
 pub mod whatif;

@@ -31,6 +31,9 @@ mod seed_thread;
 // Per-layer numbers of real torchinfo/fvcore runs, and measured receptive fields.
 #[path = "native/torch_reference.rs"]
 mod torch_reference;
+// One identity per row: editor nodes own their rows, keys are unique, selections round-trip.
+#[path = "native/row_identity.rs"]
+mod row_identity;
 // Charts drawn to SVG: what is drawn matches the analysis; hit tests find every mark.
 #[path = "native/charts.rs"]
 mod charts;

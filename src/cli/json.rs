@@ -27,6 +27,8 @@ fn row(a: &Analysis, r: &Row) -> Value {
     json!({
         "index": r.index,
         "path": r.path,
+        "key": r.key(),
+        "call": r.call,
         "kind": r.class,
         "functional": r.functional,
         "op_kind": s.map(|s| s.kind.key()),

@@ -2,9 +2,11 @@
 //! diagnostic. It never fails and never panics: an impossible layer gets its reason, what depends on it is marked
 //! not computed, and everything else is still counted.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::rc::Rc;
 
+use crate::core::addr::Addr;
 use crate::core::arch::{Architecture, Block, Input, Node, Op, Residual};
 use crate::core::blocks;
 use crate::core::cost::{self, Image, LeafCost, OpKind};
@@ -154,11 +156,20 @@ impl Stats {
 }
 
 /// One leaf layer call (or functional op) in forward order.
+///
+/// A row's identity is its [`Row::key`] (unique in the analysis) and the editor node it comes from
+/// ([`Row::node`]); the module path alone is not unique, since a module may be called more than once (a
+/// `BasicBlock`'s `relu`) and a block may concatenate several times (DenseNet).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
     pub index: usize,
     /// Module path as `named_modules()` gives it (`layer1.0.conv1`); functional ops end in `:add`, `:mul`, `:cat`.
     pub path: String,
+    /// Which call of `path` this is, from 1: a module called twice has rows with calls 1 and 2.
+    pub call: u32,
+    /// The editor node this row comes from: a leaf layer's own node, or the block, squeeze-excitation, concat
+    /// pool, residual or concatenation whose expansion or functional op made it. The root for none.
+    pub node: Rc<Addr>,
     /// PyTorch class (`Conv2d`), or the function for functional ops (`add`).
     pub class: &'static str,
     /// Nesting depth of the path (0 for top-level layers).
@@ -167,6 +178,30 @@ pub struct Row {
     pub functional: bool,
     pub stats: Option<Stats>,
     pub diagnostic: Option<Diagnostic>,
+}
+
+impl Row {
+    /// The row's unique key: its path for the first call, `path@k` for the k-th (`layer1.0.relu@2`). A link's
+    /// `sel=` carries it; old links that name a path select its first call, as they always did.
+    pub fn key(&self) -> String {
+        if self.call <= 1 {
+            self.path.clone()
+        } else {
+            format!("{}@{}", self.path, self.call)
+        }
+    }
+
+    /// Whether `key` is this row's [`Row::key`], without building it.
+    pub fn has_key(&self, key: &str) -> bool {
+        match key.strip_prefix(self.path.as_str()) {
+            Some("") => self.call <= 1,
+            Some(rest) => rest
+                .strip_prefix('@')
+                .and_then(|n| n.parse::<u32>().ok())
+                .is_some_and(|n| n == self.call.max(1)),
+            None => false,
+        }
+    }
 }
 
 /// Training memory for one step, by the definition stated in [`TrainingMemory::DEFINITION`].
@@ -203,12 +238,23 @@ pub struct Totals {
     pub diagnostics: usize,
 }
 
+/// One call of an editor node (one per copy of a repeated node), in forward order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeCall {
+    pub node: Rc<Addr>,
+    /// The module path of this copy (`layer1`, `layer1.0`); `None` for a functional block (`~cat(...)`), whose
+    /// calls belong to its parent module.
+    pub path: Option<String>,
+}
+
 /// The result for a whole network.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Analysis {
     pub input: Input,
     pub options: Options,
     pub rows: Vec<Row>,
+    /// Every editor node's calls with their module paths: the one place where nodes get their names.
+    pub nodes: Vec<NodeCall>,
     pub totals: Totals,
     /// Why nothing could be computed, when the input itself is invalid.
     pub input_error: Option<String>,
@@ -234,12 +280,13 @@ pub fn analyse(arch: &Architecture, options: &Options) -> Analysis {
         let Input { c, h, w } = arch.input;
         Some((Shape::Map { c, h, w }, Rf::PIXEL))
     };
-    walker.seq(&arch.body, flow, &mut 0);
+    walker.seq(&arch.body, 0, flow, &mut 0);
     let totals = totals(&walker.rows, arch.input, options);
     Analysis {
         input: arch.input,
         options: options.clone(),
         rows: walker.rows,
+        nodes: walker.node_calls,
         totals,
         input_error,
         truncated: walker.truncated,
@@ -277,6 +324,14 @@ struct Walker<'a> {
     visits: usize,
     /// Standard blocks already expanded, by block and input channels: a ResNet repeats a handful of them.
     expansions: Vec<(Block, u64, Rc<Op>)>,
+    /// The editor nodes being walked, innermost last (the root first): each row is stamped with the last.
+    nodes: Vec<Rc<Addr>>,
+    /// Inside an expansion (standard block, squeeze-excitation, concat pool) whose nodes the editor does not show:
+    /// its rows belong to the node that expanded.
+    opaque: u32,
+    /// Calls so far per row path, so each row's key is unique.
+    calls: HashMap<String, u32>,
+    node_calls: Vec<NodeCall>,
 }
 
 impl<'a> Walker<'a> {
@@ -294,33 +349,89 @@ impl<'a> Walker<'a> {
             truncated: false,
             visits: 0,
             expansions: Vec::new(),
+            nodes: vec![Rc::new(Addr::default())],
+            opaque: 0,
+            calls: HashMap::new(),
+            node_calls: Vec::new(),
         }
     }
 
-    /// Walks a sequence; `counter` numbers unnamed items (and repeat copies) like `nn.Sequential` does.
-    fn seq(&mut self, nodes: &[Node], mut x: Flow, counter: &mut u64) -> Flow {
-        for node in nodes {
-            for _ in 0..node.repeat.max(1) {
-                self.visits += 1;
-                if self.rows.len() >= MAX_ROWS || self.visits > 10 * MAX_ROWS {
-                    self.truncated = true;
-                    return None;
-                }
-                if node.functional && !matches!(node.op, Op::Layer(_)) {
-                    x = self.inline(&node.op, x, counter);
-                    continue;
-                }
-                let index = *counter;
-                *counter += 1;
-                let name = if node.repeat > 1 {
-                    None
-                } else {
-                    node.name.as_deref()
-                };
-                let mark = self.enter(name, index);
-                x = self.op(&node.op, node.functional, x);
-                self.leave(mark);
+    /// Enters the editor node at `item` of the current node's child list `list` (nothing inside an expansion).
+    fn enter_node(&mut self, list: usize, item: usize) -> bool {
+        if self.opaque > 0 {
+            return false;
+        }
+        let parent = self
+            .nodes
+            .last()
+            .map_or_else(Addr::default, |a| (**a).clone());
+        self.nodes.push(Rc::new(parent.child(list, item)));
+        true
+    }
+
+    fn leave_node(&mut self, entered: bool) {
+        if entered && self.nodes.len() > 1 {
+            self.nodes.pop();
+        }
+    }
+
+    /// Records a call of the current editor node; `module` when it is a module with a path of its own.
+    fn record_node(&mut self, module: bool) {
+        if self.opaque == 0 {
+            if let Some(node) = self.nodes.last() {
+                let node = Rc::clone(node);
+                let path = module.then(|| self.path.clone());
+                self.node_calls.push(NodeCall { node, path });
             }
+        }
+    }
+
+    /// Walks `f` inside an expansion the editor shows as one node.
+    fn opaque<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.opaque += 1;
+        let out = f(self);
+        self.opaque -= 1;
+        out
+    }
+
+    /// Walks a sequence, the current node's child list `list`; `counter` numbers unnamed items (and repeat copies)
+    /// like `nn.Sequential` does.
+    fn seq(&mut self, nodes: &[Node], list: usize, mut x: Flow, counter: &mut u64) -> Flow {
+        for (item, node) in nodes.iter().enumerate() {
+            let entered = self.enter_node(list, item);
+            x = self.node(node, x, counter);
+            self.leave_node(entered);
+            if self.truncated {
+                return None;
+            }
+        }
+        x
+    }
+
+    /// Every copy of one node.
+    fn node(&mut self, node: &Node, mut x: Flow, counter: &mut u64) -> Flow {
+        for _ in 0..node.repeat.max(1) {
+            self.visits += 1;
+            if self.rows.len() >= MAX_ROWS || self.visits > 10 * MAX_ROWS {
+                self.truncated = true;
+                return None;
+            }
+            if node.functional && !matches!(node.op, Op::Layer(_)) {
+                self.record_node(false);
+                x = self.inline(&node.op, x, counter);
+                continue;
+            }
+            let index = *counter;
+            *counter += 1;
+            let name = if node.repeat > 1 {
+                None
+            } else {
+                node.name.as_deref()
+            };
+            let mark = self.enter(name, index);
+            self.record_node(true);
+            x = self.op(&node.op, node.functional, x);
+            self.leave(mark);
         }
         x
     }
@@ -330,7 +441,7 @@ impl<'a> Walker<'a> {
     /// `expand1x1` and `expand3x3`).
     fn inline(&mut self, op: &Op, x: Flow, counter: &mut u64) -> Flow {
         match op {
-            Op::Seq(items) => self.seq(items, x, counter),
+            Op::Seq(items) => self.seq(items, 0, x, counter),
             Op::Residual(r) => self.residual(r, x, counter),
             Op::Concat(branches) => self.concat(branches, x, counter),
             other => self.op(other, true, x),
@@ -387,26 +498,26 @@ impl<'a> Walker<'a> {
                     }
                 }
             }
-            Op::Seq(items) => self.seq(items, x, &mut 0),
+            Op::Seq(items) => self.seq(items, 0, x, &mut 0),
             Op::Residual(r) => self.residual(r, x, &mut 0),
             Op::SqueezeExcite { squeeze, act, gate } => {
-                self.squeeze_excite(*squeeze, *act, *gate, x)
+                self.opaque(|w| w.squeeze_excite(*squeeze, *act, *gate, x))
             }
             Op::Concat(branches) => self.concat(branches, x, &mut 0),
-            Op::ConcatPool(size) => self.concat_pool(*size, x),
+            Op::ConcatPool(size) => self.opaque(|w| w.concat_pool(*size, x)),
             Op::Block(block) => {
                 // Downstream of an error the input is unknown; expanding for 0 channels still lists the layers.
                 let in_c = x.map_or(0, |(shape, _)| shape.channels());
                 let expanded = self.expansion(block, in_c);
                 match blocks::check(block) {
-                    Ok(()) => self.op(&expanded, functional, x),
+                    Ok(()) => self.opaque(|w| w.op(&expanded, functional, x)),
                     Err(msg) => {
                         // torchvision would not build it: its first row says why, the others depend on it.
                         let first = self.rows.len();
                         if self.first_error.is_none() {
                             self.first_error = Some(self.path.clone());
                         }
-                        self.op(&expanded, functional, None);
+                        self.opaque(|w| w.op(&expanded, functional, None));
                         if let Some(row) = self.rows.get_mut(first) {
                             row.diagnostic = Some(Diagnostic::Invalid(msg));
                         }
@@ -498,9 +609,25 @@ impl<'a> Walker<'a> {
     ) {
         let index = self.rows.len();
         let depth = self.depth.saturating_sub(1);
+        let call = match self.calls.get_mut(path.as_str()) {
+            Some(n) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                self.calls.insert(path.clone(), 1);
+                1
+            }
+        };
+        let node = self
+            .nodes
+            .last()
+            .map_or_else(|| Rc::new(Addr::default()), Rc::clone);
         self.rows.push(Row {
             index,
             path,
+            call,
+            node,
             class,
             depth,
             functional,
@@ -593,11 +720,11 @@ impl<'a> Walker<'a> {
 
     /// `counter` numbers unnamed items: one numbering for main, shortcut and post, as children of one module.
     fn residual(&mut self, r: &Residual, x: Flow, counter: &mut u64) -> Flow {
-        let main = self.seq(&r.main, x, counter);
+        let main = self.seq(&r.main, 0, x, counter);
         let short = if r.shortcut.is_empty() {
             x
         } else {
-            self.seq(&r.shortcut, x, counter)
+            self.seq(&r.shortcut, 1, x, counter)
         };
         let outcome = match (main, short) {
             (Some((a, ra)), Some((b, rb))) if a == b => {
@@ -609,7 +736,7 @@ impl<'a> Walker<'a> {
             _ => None,
         };
         let summed = self.functional_row("add", outcome);
-        self.seq(&r.post, summed, counter)
+        self.seq(&r.post, 2, summed, counter)
     }
 
     fn squeeze_excite(&mut self, squeeze: u64, act: Act, gate: Act, x: Flow) -> Flow {
@@ -638,7 +765,7 @@ impl<'a> Walker<'a> {
             Node::named("fc2", fc(channels)),
             Node::named("scale_activation", Op::Layer(Layer::Act(gate))),
         ];
-        let scale = self.seq(&items, x, &mut 0);
+        let scale = self.seq(&items, 0, x, &mut 0);
         let outcome = match (x, scale) {
             (Some((shape, x_rf)), Some(_)) => {
                 // The scale depends on the whole map, so every output unit now sees the whole input; the units
@@ -655,8 +782,8 @@ impl<'a> Walker<'a> {
     /// their unnamed items share one numbering.
     fn concat(&mut self, branches: &[Vec<Node>], x: Flow, counter: &mut u64) -> Flow {
         let mut outs = Vec::with_capacity(branches.len());
-        for branch in branches {
-            outs.push(self.seq(branch, x, counter));
+        for (i, branch) in branches.iter().enumerate() {
+            outs.push(self.seq(branch, i, x, counter));
         }
         let outcome = join(&outs);
         self.functional_row("cat", outcome)
@@ -670,7 +797,7 @@ impl<'a> Walker<'a> {
         ];
         let mut outs = Vec::with_capacity(2);
         for item in &items {
-            outs.push(self.seq(std::slice::from_ref(item), x, &mut 0));
+            outs.push(self.seq(std::slice::from_ref(item), 0, x, &mut 0));
         }
         let outcome = join(&outs);
         self.functional_row("cat", outcome)

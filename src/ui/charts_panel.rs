@@ -8,8 +8,8 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::charts::{ChartKind, ChartView, Grouping, HitTarget, Metric, Theme};
-use crate::core::action::path_contains;
 use crate::core::analysis::Analysis;
+use crate::core::selection::Selection;
 use crate::ui::chart_canvas::ChartCanvas;
 use crate::ui::chart_spec::{ChartSource, ChartSpec, Shared};
 use crate::ui::chart_theme::use_chart_theme;
@@ -37,26 +37,21 @@ fn checked(e: &Event) -> bool {
         .is_some_and(|i| i.checked())
 }
 
-/// The row a selection path highlights: the row itself, or the first row of the selected module.
+/// The row a selection highlights in the charts: the row itself, or the first row of the selected node.
 fn highlighted(analysis: &Analysis, selected: Option<&str>) -> Option<usize> {
-    let sel = selected?;
-    analysis
-        .rows
-        .iter()
-        .find(|r| path_contains(sel, &r.path))
-        .map(|r| r.index)
+    Selection::resolve(selected?, analysis)?.first_row(analysis)
 }
 
-/// The path a clicked mark selects: its block when the mark stands for one (so the table and editor show the
-/// whole block), else its first row.
+/// What a clicked mark selects: the editor node owning all the rows it stands for (a block's bar selects the
+/// block, so the table and editor show all of it), else its first row.
 fn selection(analysis: &Analysis, t: &HitTarget) -> Option<String> {
-    let row = analysis.rows.get(t.row?)?;
-    let block = t.rows.len() > 1 && !t.label.is_empty() && path_contains(&t.label, &row.path);
-    Some(if block {
-        t.label.clone()
-    } else {
-        row.path.clone()
-    })
+    // Marks that stand for no row of this analysis (the what-if's) select nothing.
+    let first = t.row?;
+    let rows = match analysis.rows.get(t.rows.clone()) {
+        Some(rows) if t.rows.contains(&first) => rows,
+        _ => std::slice::from_ref(analysis.rows.get(first)?),
+    };
+    Selection::of_rows(rows, analysis)?.text(analysis)
 }
 
 /// A labelled `<select>` over `items`; choosing one calls `on` with it.

@@ -13,9 +13,9 @@ use gloo::events::EventListener;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::core::action::path_contains;
 use crate::core::analysis::{Analysis, Row};
 use crate::core::report::{bytes, seconds, si, thousands};
+use crate::core::selection::Selection;
 use crate::ui::stage_row::StageTable;
 use crate::ui::state::{AppHandle, UiAction};
 use crate::ui::table_row::{permille, TableRow};
@@ -260,7 +260,8 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
         use_effect_with(p.selected.clone(), move |sel| {
             let index = sel
                 .as_deref()
-                .and_then(|s| analysis.rows.iter().position(|r| path_contains(s, &r.path)));
+                .and_then(|s| Selection::resolve(s, &analysis))
+                .and_then(|s| s.first_row(&analysis));
             if let (Some(i), Some(w)) = (index, wrap.cast::<web_sys::Element>()) {
                 scroll_to_row(&w, i);
                 first_row.set(w.scroll_top().max(0) as usize / ROW_HEIGHT as usize / STEP * STEP);
@@ -331,7 +332,7 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
     let a = &p.analysis;
     let t = &a.totals;
     let batch = a.options.batch;
-    let sel = p.selected.as_deref();
+    let sel = p.selected.as_deref().and_then(|s| Selection::resolve(s, a));
     let n = a.rows.len();
     let shown = if *printing {
         0..n
@@ -369,7 +370,7 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
                     <tbody {onkeydown}>
                         { spacer(shown.start) }
                         { for a.rows[shown.clone()].iter().map(|r| {
-                            let selected = sel.is_some_and(|s| path_contains(s, &r.path));
+                            let selected = sel.as_ref().is_some_and(|s| s.highlights(r));
                             let share = permille(r.stats.map_or(0, |s| s.macs), t.macs);
                             html! {
                                 <TableRow key={r.index} row={r.clone()} {batch} {share} {selected} on_select={on_select.clone()} />

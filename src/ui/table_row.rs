@@ -44,8 +44,8 @@ fn rf(h: f64, w: f64) -> String {
 pub fn table_row(p: &TableRowProps) -> Html {
     let r = &p.row;
     let select = {
-        let (cb, path) = (p.on_select.clone(), r.path.clone());
-        move || cb.emit(path.clone())
+        let (cb, key) = (p.on_select.clone(), r.key());
+        move || cb.emit(key.clone())
     };
     let onclick = {
         let s = select.clone();
