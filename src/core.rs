@@ -17,6 +17,8 @@
 //!   upsampling (1 per output element nearest, 4 bilinear, as in fvcore), residual adds and SE multiplies (1 per output element). Each count carries its [`cost::OpKind`].
 //!   These element-wise ops are always part of the *time* estimate, whatever the switches say.
 //! - **Parameters** are PyTorch parameters: batch-norm running statistics are buffers, counted apart.
+//! - **Receptive field** ([`rf`]): Distill's recurrence per axis; where paths meet, the larger field on the finer
+//!   grid. A squeeze-excitation gate leaves the field as the convolution path gives it and sets [`rf::Rf::global`].
 //! - **Memory traffic** for the chosen dtype: *read-once* bytes = input + weights (parameters and buffers) + output,
 //!   the compulsory traffic of a layer; *no-reuse* bytes = every MAC re-reads its input element (the upper bound of
 //!   "How fast is my model?", M. Hollemans 2018) + weights + output. Arithmetic intensity = FLOPs of all the

@@ -1,5 +1,6 @@
-//! Receptive-field growth: the field's size and jump (effective stride) by depth, the input size as a reference,
-//! and the layer where the field first covers the whole input.
+//! Receptive-field growth: the field's size and jump (effective stride) by depth along the main path, the rows of
+//! side paths (shortcuts, branches, gates) as points beside it, the input size as a reference, the layer where the
+//! field first covers the whole input and the first squeeze-excitation gate (global context).
 
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
@@ -29,6 +30,8 @@ pub struct RfPoint {
     pub row: usize,
     pub size: f64,
     pub jump: f64,
+    /// On a side path: drawn as a point off the line, so a 1×1 shortcut does not make the line zigzag.
+    pub side: bool,
 }
 
 /// The points the chart draws: every computed row, in forward order.
@@ -41,9 +44,19 @@ pub fn points(analysis: &Analysis) -> Vec<RfPoint> {
                 row: r.index,
                 size: s.rf.h.size,
                 jump: s.rf.h.jump,
+                side: r.side,
             })
         })
         .collect()
+}
+
+/// The first row after a squeeze-excitation gate: from there on, units also depend on the whole input.
+pub fn first_gated(analysis: &Analysis) -> Option<usize> {
+    analysis
+        .rows
+        .iter()
+        .find(|r| r.stats.is_some_and(|s| s.rf.global))
+        .map(|r| r.index)
 }
 
 /// The first row whose field covers the whole input on both axes.
@@ -68,6 +81,7 @@ pub fn draw<DB: DrawingBackend>(
     let pts = points(analysis);
     let input = analysis.input;
     let covering = first_covering(analysis);
+    let gated = first_gated(analysis);
     let axis_note = if input.h == input.w {
         ""
     } else {
@@ -126,6 +140,7 @@ pub fn draw<DB: DrawingBackend>(
         frame: &frame,
         pts: &pts,
         covering,
+        gated,
     };
     if options.log {
         let (lo, hi) = decades(1.0, ymax * 1.5);
@@ -144,6 +159,7 @@ struct Ctx<'a> {
     frame: &'a Frame,
     pts: &'a [RfPoint],
     covering: Option<usize>,
+    gated: Option<usize>,
 }
 
 /// Everything inside the axes, for either y scale.
@@ -199,6 +215,33 @@ where
         let label = anchored(frame.font, pal.text, h, VPos::Top);
         chart.draw_series(std::iter::once(Text::new(text, (i as f64, yr.1), label)))?;
     }
+    if let Some(i) = c.gated {
+        // Global context is no wider field: a marker, not a jump of the line.
+        let yr = chart.y_range();
+        let yr = (yr.start, yr.end);
+        chart.draw_series(
+            dashed((i as f64, yr.0), (i as f64, yr.1))
+                .into_iter()
+                .map(|seg| PathElement::new(seg, pal.line2.mix(0.5).stroke_width(1))),
+        )?;
+        let right_half = (i as f64) > (xr.0 + xr.1) / 2.0;
+        let (text, h) = if right_half {
+            ("SE gate: + global context ", HPos::Right)
+        } else {
+            (" SE gate: + global context", HPos::Left)
+        };
+        let label = anchored(frame.font, pal.muted, h, VPos::Bottom);
+        let y = if log {
+            yr.0 * 1.15
+        } else {
+            yr.0 + (yr.1 - yr.0) * 0.02
+        };
+        chart.draw_series(std::iter::once(Text::new(
+            text.to_string(),
+            (i as f64, y),
+            label,
+        )))?;
+    }
     if let Some(row) = c.options.highlight {
         let yr = chart.y_range();
         let x = row as f64;
@@ -207,16 +250,21 @@ where
             pal.highlight.mix(0.35).stroke_width(6),
         )))?;
     }
-    let jump = c.pts.iter().map(|p| (p.row as f64, p.jump));
+    let main = || c.pts.iter().filter(|p| !p.side);
+    let jump = main().map(|p| (p.row as f64, p.jump));
     chart.draw_series(LineSeries::new(jump, pal.line2.stroke_width(2)))?;
-    let size = c.pts.iter().map(|p| (p.row as f64, p.size));
+    let size = main().map(|p| (p.row as f64, p.size));
     chart.draw_series(LineSeries::new(size, pal.line.stroke_width(2)))?;
     let dot = if c.pts.len() > 120 { 2 } else { 3 };
-    chart.draw_series(
-        c.pts
-            .iter()
-            .map(|p| Circle::new((p.row as f64, p.size), dot, pal.line.filled())),
-    )?;
+    chart
+        .draw_series(main().map(|p| Circle::new((p.row as f64, p.size), dot, pal.line.filled())))?;
+    chart.draw_series(c.pts.iter().filter(|p| p.side).map(|p| {
+        Circle::new(
+            (p.row as f64, p.size),
+            dot + 1,
+            pal.line.mix(0.6).stroke_width(1),
+        )
+    }))?;
     if let Some(p) = c
         .options
         .highlight
@@ -237,10 +285,17 @@ where
             let (x, y) = chart.backend_coord(&(p.row as f64, p.size));
             let row = &c.analysis.rows[p.row];
             let detail = row.stats.map_or_else(String::new, |s| {
-                format!(
+                let mut d = format!(
                     "receptive field {:.0}×{:.0} px\njump {:.0}×{:.0} px\noutput {}",
                     s.rf.h.size, s.rf.w.size, s.rf.h.jump, s.rf.w.jump, s.output
-                )
+                );
+                if row.side {
+                    d.push_str("\non a side path (shortcut, branch or gate)");
+                }
+                if s.rf.global {
+                    d.push_str("\n+ global context from a squeeze-excitation gate");
+                }
+                d
             });
             HitTarget {
                 row: Some(p.row),

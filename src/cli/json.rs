@@ -15,10 +15,11 @@ fn number(v: f64) -> Value {
     }
 }
 
-fn rf(h: &AxisRf, w: &AxisRf) -> Value {
+fn rf(h: &AxisRf, w: &AxisRf, global: bool) -> Value {
     json!({
         "size": number(h.size), "jump": number(h.jump), "start": number(h.start),
         "size_w": number(w.size), "jump_w": number(w.jump), "start_w": number(w.start),
+        "global_context": global,
     })
 }
 
@@ -45,7 +46,7 @@ fn row(a: &Analysis, r: &Row) -> Value {
         "intensity": s.map(|s| s.intensity),
         "time_s": s.map(|s| s.time_s),
         "bound": s.map(|s| s.bound.key()),
-        "rf": s.map(|s| rf(&s.rf.h, &s.rf.w)),
+        "rf": s.map(|s| rf(&s.rf.h, &s.rf.w, s.rf.global)),
         "diagnostic": r.diagnostic.as_ref().map(|d| d.to_string()),
     })
 }

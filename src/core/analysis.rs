@@ -167,6 +167,9 @@ pub struct Row {
     pub path: String,
     /// Which call of `path` this is, from 1: a module called twice has rows with calls 1 and 2.
     pub call: u32,
+    /// On a side path: a residual shortcut, a concatenation's branch, a squeeze-excitation's gate or a concat
+    /// pool's pools. The main path runs through the rest (and the sums and concatenations that end side paths).
+    pub side: bool,
     /// The editor node this row comes from: a leaf layer's own node, or the block, squeeze-excitation, concat
     /// pool, residual or concatenation whose expansion or functional op made it. The root for none.
     pub node: Rc<Addr>,
@@ -331,6 +334,8 @@ struct Walker<'a> {
     opaque: u32,
     /// Calls so far per row path, so each row's key is unique.
     calls: HashMap<String, u32>,
+    /// How many side paths the walk is inside.
+    side: u32,
     node_calls: Vec<NodeCall>,
 }
 
@@ -352,6 +357,7 @@ impl<'a> Walker<'a> {
             nodes: vec![Rc::new(Addr::default())],
             opaque: 0,
             calls: HashMap::new(),
+            side: 0,
             node_calls: Vec::new(),
         }
     }
@@ -384,6 +390,14 @@ impl<'a> Walker<'a> {
                 self.node_calls.push(NodeCall { node, path });
             }
         }
+    }
+
+    /// Walks `f` on a side path.
+    fn side<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.side += 1;
+        let out = f(self);
+        self.side -= 1;
+        out
     }
 
     /// Walks `f` inside an expansion the editor shows as one node.
@@ -627,6 +641,7 @@ impl<'a> Walker<'a> {
             index,
             path,
             call,
+            side: self.side > 0,
             node,
             class,
             depth,
@@ -724,7 +739,7 @@ impl<'a> Walker<'a> {
         let short = if r.shortcut.is_empty() {
             x
         } else {
-            self.seq(&r.shortcut, 1, x, counter)
+            self.side(|w| w.seq(&r.shortcut, 1, x, counter))
         };
         let outcome = match (main, short) {
             (Some((a, ra)), Some((b, rb))) if a == b => {
@@ -765,12 +780,15 @@ impl<'a> Walker<'a> {
             Node::named("fc2", fc(channels)),
             Node::named("scale_activation", Op::Layer(Layer::Act(gate))),
         ];
-        let scale = self.seq(&items, 0, x, &mut 0);
+        let scale = self.side(|w| w.seq(&items, 0, x, &mut 0));
         let outcome = match (x, scale) {
             (Some((shape, x_rf)), Some(_)) => {
-                // The scale depends on the whole map, so every output unit now sees the whole input; the units
-                // stay on the grid of the map they scale.
-                let rf = x_rf.max(Rf::whole(self.image.h, self.image.w));
+                // The scale depends on the whole map: every unit now also depends on the whole input. That is
+                // global context, recorded apart; the field stays the convolution path's (see `Rf`).
+                let rf = Rf {
+                    global: true,
+                    ..x_rf
+                };
                 Some(Ok(cost::combine(shape, rf, shape.numel() + channels)))
             }
             _ => None,
@@ -783,7 +801,7 @@ impl<'a> Walker<'a> {
     fn concat(&mut self, branches: &[Vec<Node>], x: Flow, counter: &mut u64) -> Flow {
         let mut outs = Vec::with_capacity(branches.len());
         for (i, branch) in branches.iter().enumerate() {
-            outs.push(self.seq(branch, i, x, counter));
+            outs.push(self.side(|w| w.seq(branch, i, x, counter)));
         }
         let outcome = join(&outs);
         self.functional_row("cat", outcome)
@@ -797,7 +815,7 @@ impl<'a> Walker<'a> {
         ];
         let mut outs = Vec::with_capacity(2);
         for item in &items {
-            outs.push(self.seq(std::slice::from_ref(item), 0, x, &mut 0));
+            outs.push(self.side(|w| w.seq(std::slice::from_ref(item), 0, x, &mut 0)));
         }
         let outcome = join(&outs);
         self.functional_row("cat", outcome)

@@ -91,7 +91,11 @@ pub fn table_row(p: &TableRowProps) -> Html {
                     <td class="num">{ bytes(s.activation_bytes) }</td>
                     <td class="num">{ bytes(s.traffic_bytes()) }</td>
                     <td class="num">{ format!("{:.1}", s.intensity) }</td>
-                    <td class="num">{ rf(s.rf.h.size, s.rf.w.size) }</td>
+                    if s.rf.global {
+                        <td class="num" title={crate::core::report::GLOBAL_NOTE}>{ format!("{}+g", rf(s.rf.h.size, s.rf.w.size)) }</td>
+                    } else {
+                        <td class="num">{ rf(s.rf.h.size, s.rf.w.size) }</td>
+                    }
                     <td class="num">{ seconds(s.time_s) }</td>
                     <td>{ bound }</td>
                 </tr>

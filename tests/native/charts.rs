@@ -192,10 +192,10 @@ fn rf_line_ends_at_the_analysed_size_and_marks_where_it_covers_the_input() {
             let computed: Vec<_> = a.rows.iter().filter(|r| r.stats.is_some()).collect();
             assert_eq!(layout.targets.len(), computed.len(), "{key}");
             let last = layout.targets.last().map(|t| point_at(&t.shape));
-            // The size line is the polyline with one point per computed row, ending on the last point.
-            let size_line = polylines(&svg)
-                .into_iter()
-                .rfind(|l| l.len() == computed.len());
+            // The size line is the polyline with one point per computed row of the main path (side paths are
+            // points beside it), ending on the last point.
+            let main = computed.iter().filter(|r| !r.side).count();
+            let size_line = polylines(&svg).into_iter().rfind(|l| l.len() == main);
             assert_eq!(size_line.and_then(|l| l.last().copied()), last, "{key}");
             let final_size = a.final_stats().map(|s| s.rf.h.size).unwrap_or(0.0);
             let last_row = layout.targets.last().and_then(|t| t.row);
