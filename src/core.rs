@@ -31,6 +31,8 @@ pub mod addr;
 pub mod analysis;
 pub mod arch;
 pub mod blocks;
+pub mod compare;
+pub mod compare_report;
 pub mod cost;
 pub mod device;
 pub mod diagnostic;
