@@ -23,8 +23,8 @@ pub struct Fields {
     pub device: Option<String>,
     /// `count=bias,norm,act,pool,addmul`: the switches named by every `count=` of the link.
     pub counting: Counting,
-    /// `sel=`: the selected module path, the first one that is a path (letters, digits, `.`, `:`, `_`, `-`; at most
-    /// 200 bytes).
+    /// `sel=`: the selection (a module path or row key), the first value made only of letters, digits and
+    /// `.:_-@` (at most 200 bytes).
     pub sel: Option<String>,
     /// Every other `key=value` pair, in link order: the charts' switches and keys of newer versions.
     pub other: Vec<(String, String)>,
@@ -102,7 +102,7 @@ impl Fields {
                 }
             }
             "sel" => {
-                if self.sel.is_none() && is_module_path(value) {
+                if self.sel.is_none() && is_selection(value) {
                     self.sel = Some(value.to_string());
                 }
             }
@@ -140,13 +140,15 @@ impl Fields {
     }
 }
 
-/// Whether `s` may be a module path: some sites escape the `:` of a functional call's path when they rewrite a
-/// link, so it is checked after the escapes are undone, and anything else (markup, a long paste) is refused.
-fn is_module_path(s: &str) -> bool {
+/// Whether `s` may be a selection: a module path (`layer1.0:add`), a row key (`layer1.0.relu@2`, a module's
+/// third call) or an editor node (`node:0-3.0-1`). Some sites escape the `:` of a functional call's path when they
+/// rewrite a link, so it is checked after the escapes are undone, and anything else (markup, a long paste) is
+/// refused.
+fn is_selection(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= MAX_SELECTION_BYTES
         && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || ".:_-".contains(c))
+            .all(|c| c.is_ascii_alphanumeric() || ".:_-@".contains(c))
 }
 
 /// A custom device keeps its numbers in the key.
@@ -200,6 +202,10 @@ mod tests {
     fn the_first_selection_that_is_a_path_wins() {
         let f = Fields::parse_any_length("sel=%3Cb%3E&sel=layer1.0:add&sel=fc&sel");
         assert_eq!(f.sel.as_deref(), Some("layer1.0:add"));
+        for sel in ["layer1.0.relu@2", "node:0-3.0-1"] {
+            let f = Fields::parse_any_length(&format!("sel={}", sel.replace('@', "%40")));
+            assert_eq!(f.sel.as_deref(), Some(sel));
+        }
         let long = format!("sel={}", "a".repeat(201));
         assert_eq!(Fields::parse_any_length(&long).sel, None);
     }
