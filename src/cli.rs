@@ -1,4 +1,4 @@
-//! The native command line: `convscope summary | spec | link | presets | devices`.
+//! The native command line: `convscope summary | spec | link | chart | presets | devices`, parsed by clap.
 
 mod args;
 mod chart;

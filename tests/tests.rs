@@ -16,6 +16,9 @@ mod diagnostics;
 // Text format: round trips, errors with positions, fuzzing.
 #[path = "native/format.rs"]
 mod format;
+// Old and mangled links open the same network; the fragment codec reads every field.
+#[path = "native/links.rs"]
+mod links;
 // `src/core` stays pure.
 #[path = "native/layering.rs"]
 mod layering;

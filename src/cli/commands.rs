@@ -2,7 +2,9 @@
 
 use std::io::Write;
 
-use crate::cli::args::{self, Format};
+use clap::Parser;
+
+use crate::cli::args::{Cli, Command, Format, NetworkArgs};
 use crate::cli::json;
 use crate::core::analysis::{self, Options};
 use crate::core::arch::Architecture;
@@ -12,24 +14,24 @@ use crate::core::fragment::{self, State};
 use crate::core::presets;
 use crate::core::report;
 
-const USAGE: &str = "\
-convscope: where does the computation in a CNN happen, and what does it cost?
-
-usage:
-  convscope summary <preset | spec | @file> [--input CxHxW] [--batch N] [--dtype fp32|fp16|bf16|int8]
-                    [--device NAME | custom:<TFLOP/s>:<GB/s>] [--format table|markdown|json]
-                    [--count bias,norm,act,pool,addmul|all]
-  convscope spec <preset>          print a preset in the text format
-  convscope link <preset | spec>   print the URL fragment that opens it in the app (same options as summary)
-  convscope chart <compute|rf|tradeoff|roofline> <preset | spec | @file> --out FILE.svg [summary's options]
-                  [--metric macs|flops|time|traffic|params|activations] [--by layer|block|stage] [--log] [--dark]
-  convscope presets                list the presets
-  convscope devices                list the device presets
-";
-
-/// Runs the command line; returns the process exit code.
+/// Runs the command line (`argv` without the program's name); returns the process exit code. Help goes to `out`;
+/// errors go to `err`, clap's (a flag or value it rejects) as clap writes them, the others as `convscope: …`.
 pub fn run(argv: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    match dispatch(argv, out) {
+    let cli = match Cli::try_parse_from(
+        std::iter::once("convscope").chain(argv.iter().map(String::as_str)),
+    ) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = e.render().to_string();
+            let _ = if e.use_stderr() {
+                err.write_all(text.as_bytes())
+            } else {
+                out.write_all(text.as_bytes())
+            };
+            return e.exit_code();
+        }
+    };
+    match dispatch(&cli.command, out) {
         Ok(()) => 0,
         Err(msg) => {
             let _ = writeln!(err, "convscope: {msg}");
@@ -38,34 +40,30 @@ pub fn run(argv: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     }
 }
 
-fn dispatch(argv: &[String], out: &mut dyn Write) -> Result<(), String> {
-    let (cmd, rest) = argv.split_first().ok_or_else(|| USAGE.to_string())?;
+fn dispatch(command: &Command, out: &mut dyn Write) -> Result<(), String> {
     let write =
         |out: &mut dyn Write, text: &str| out.write_all(text.as_bytes()).map_err(|e| e.to_string());
-    match cmd.as_str() {
-        "summary" => summary(rest, out),
-        "chart" => super::chart::run(rest, out),
-        "link" => {
-            let (state, _) = resolve(rest)?;
+    match command {
+        Command::Summary { network, format } => summary(network, *format, out),
+        Command::Chart(args) => super::chart::run(args, out),
+        Command::Link { network } => {
+            let state = resolve(network)?;
             write(out, &format!("#{}\n", fragment::encode(&state)))
         }
-        "spec" => {
-            let key = rest
-                .first()
-                .ok_or("spec needs a preset name (see `convscope presets`)")?;
+        Command::Spec { preset: key } => {
             let p = presets::find(key)
                 .ok_or_else(|| format!("unknown preset `{key}` (see `convscope presets`)"))?;
             let arch = p.architecture().map_err(|e| e.to_string())?;
             write(out, &format!("{}\n", format::print(&arch)))
         }
-        "presets" => {
+        Command::Presets => {
             let lines: Vec<String> = presets::all()
                 .iter()
                 .map(|p| format!("{:<16} {}", p.key, p.description))
                 .collect();
             write(out, &format!("{}\n", lines.join("\n")))
         }
-        "devices" => {
+        Command::Devices => {
             let lines: Vec<String> = Device::presets()
                 .iter()
                 .map(|d| {
@@ -88,38 +86,23 @@ fn dispatch(argv: &[String], out: &mut dyn Write) -> Result<(), String> {
                 ),
             )
         }
-        "help" | "--help" | "-h" => write(out, USAGE),
-        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
     }
 }
 
 /// The architecture and settings named on the command line.
-pub(super) fn resolve(rest: &[String]) -> Result<(State, args::Format), String> {
-    let o = args::parse(rest)?;
-    let target = o
-        .target
-        .ok_or("which network? give a preset name, a spec, or @file")?;
-    let (mut arch, default_batch) = load(&target)?;
-    if let Some(input) = o.input {
+pub(super) fn resolve(n: &NetworkArgs) -> Result<State, String> {
+    let (mut arch, default_batch) = load(&n.target)?;
+    if let Some(input) = n.input {
         arch.input = input;
     }
-    let device = match &o.device {
-        Some(d) => {
-            Device::find(d).ok_or_else(|| {
-                format!("--device: unknown device `{d}` (see `convscope devices`)")
-            })?;
-            d.clone()
-        }
-        None => State::new(arch.clone()).device,
-    };
-    let state = State {
-        arch,
-        batch: o.batch.unwrap_or(default_batch),
-        dtype: o.dtype,
-        device,
-        counting: o.counting,
-    };
-    Ok((state, o.format))
+    let mut state = State::new(arch);
+    state.batch = n.batch.unwrap_or(default_batch);
+    state.dtype = n.dtype;
+    if let Some(device) = &n.device {
+        state.device = device.clone();
+    }
+    state.counting = n.count.unwrap_or_default();
+    Ok(state)
 }
 
 fn load(target: &str) -> Result<(Architecture, u64), String> {
@@ -153,8 +136,8 @@ fn load(target: &str) -> Result<(Architecture, u64), String> {
     Ok((arch, 1))
 }
 
-fn summary(rest: &[String], out: &mut dyn Write) -> Result<(), String> {
-    let (state, fmt) = resolve(rest)?;
+fn summary(network: &NetworkArgs, fmt: Format, out: &mut dyn Write) -> Result<(), String> {
+    let state = resolve(network)?;
     let device = Device::find(&state.device).ok_or("unknown device")?;
     let options = Options {
         batch: state.batch,

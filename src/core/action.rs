@@ -794,26 +794,13 @@ pub struct Recovered {
 /// the longest prefix of the spec, cut before the error at an item boundary and with its open brackets closed,
 /// that parses; the link's other settings are kept. `None` when not even the input could be read.
 pub fn recover(fragment: &str) -> Option<Recovered> {
-    if fragment.len() > fragment::MAX_FRAGMENT_BYTES {
-        return None;
-    }
-    let text = fragment.strip_prefix('#').unwrap_or(fragment);
-    let text = if text.contains('%') {
-        percent_decode(text)
-    } else {
-        text.to_string()
-    };
-    let mut spec = None;
-    let mut others = Vec::new();
-    for part in text.split('&') {
-        match part.split_once('=') {
-            Some(("arch", v)) => spec = Some(v.to_string()),
-            _ if !part.is_empty() => others.push(part),
-            _ => {}
-        }
-    }
-    let spec = spec?;
-    let error_at = match format::parse(&spec) {
+    recover_fields(&fragment::Fields::parse(fragment).ok()?)
+}
+
+/// [`recover`] for a link already read.
+pub fn recover_fields(fields: &fragment::Fields) -> Option<Recovered> {
+    let spec = fields.arch.as_deref()?;
+    let error_at = match format::parse(spec) {
         Ok(_) => spec.len(),
         Err(e) => spec
             .char_indices()
@@ -833,46 +820,14 @@ pub fn recover(fragment: &str) -> Option<Recovered> {
         let open = prefix.matches('(').count();
         let close = prefix.matches(')').count();
         let candidate = format!("{prefix}{}", ")".repeat(open.saturating_sub(close)));
-        if format::parse(&candidate).is_ok() {
-            let mut rebuilt = format!("arch={candidate}");
-            for o in &others {
-                rebuilt.push('&');
-                rebuilt.push_str(o);
-            }
-            if let Ok((state, _)) = fragment::decode(&rebuilt) {
-                return Some(Recovered {
-                    state,
-                    kept: prefix.chars().count(),
-                });
-            }
+        if let Ok(arch) = format::parse(&candidate) {
+            return Some(Recovered {
+                state: fields.state_with(arch),
+                kept: prefix.chars().count(),
+            });
         }
     }
     None
-}
-
-/// Undoes `%XX` escapes; malformed escapes are kept as they are.
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = (bytes[i] == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match hex {
-            Some(b) => {
-                out.push(b);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

@@ -1,12 +1,16 @@
 //! The URL fragment codec: the whole shareable state (architecture, batch, dtype, device, counting switches) as
 //! `#arch=<spec>&batch=64&dtype=fp16&device=t4&count=bias,norm`. Defaults are left out, unknown keys ignored, and
-//! percent-escapes (which some chat clients add) are undone before parsing.
+//! percent-escapes (which some chat clients add) are undone before parsing. Every reader of a link (the app, its
+//! chart worker, the command line, recovery of a broken link) reads it through [`Fields`], once.
+
+mod fields;
+
+pub use fields::Fields;
 
 use crate::core::analysis::Counting;
 use crate::core::arch::Architecture;
 use crate::core::device::Device;
 use crate::core::format::{self, ParseError};
-use crate::core::limits::MAX_BATCH;
 use crate::core::shape::Dtype;
 
 /// Fragments longer than this are refused before parsing.
@@ -100,98 +104,20 @@ pub fn encode(state: &State) -> String {
 /// Decodes a fragment (with or without the leading `#`). Settings that do not parse fall back to their defaults and
 /// are reported in the returned warnings; only a missing or broken architecture is an error.
 pub fn decode(fragment: &str) -> Result<(State, Vec<String>), FragmentError> {
-    if fragment.len() > MAX_FRAGMENT_BYTES {
-        return Err(FragmentError::TooLong {
-            bytes: fragment.len(),
-        });
-    }
-    decode_any_length(fragment)
+    Fields::parse(fragment)?.state()
 }
 
 /// [`decode`] without the size limit, for a fragment the app wrote itself (the chart worker's copy of the page's
 /// network, which may be larger than a link accepts: the text view takes any size).
 pub fn decode_any_length(fragment: &str) -> Result<(State, Vec<String>), FragmentError> {
-    let text = percent_decode(fragment.strip_prefix('#').unwrap_or(fragment));
-    let mut warnings = Vec::new();
-    let mut arch = None;
-    let mut state_parts = Vec::new();
-    for part in text.split('&') {
-        let (key, value) = part.split_once('=').unwrap_or((part, ""));
-        match key.trim() {
-            "arch" => arch = Some(format::parse(value).map_err(FragmentError::Spec)?),
-            "" => {}
-            k => state_parts.push((k.to_string(), value.to_string())),
-        }
-    }
-    let mut state = State::new(arch.ok_or(FragmentError::MissingArchitecture)?);
-    for (key, value) in state_parts {
-        apply_setting(&mut state, &key, &value, &mut warnings);
-    }
-    Ok((state, warnings))
+    Fields::parse_any_length(fragment).state()
 }
 
-fn apply_setting(state: &mut State, key: &str, value: &str, warnings: &mut Vec<String>) {
-    match key {
-        "batch" => match value.parse::<u64>() {
-            Ok(n) if (1..=MAX_BATCH).contains(&n) => state.batch = n,
-            _ => warnings.push(format!(
-                "batch `{value}` is not a whole number from 1 to {MAX_BATCH}; using 1"
-            )),
-        },
-        "dtype" => match Dtype::from_name(value) {
-            Some(d) => state.dtype = d,
-            None => warnings.push(format!("unknown dtype `{value}`; using fp32")),
-        },
-        "device" => match Device::find(value) {
-            Some(d) => state.device = d.key.clone() + &custom_suffix(value, &d),
-            None => warnings.push(format!("unknown device `{value}`; using the default")),
-        },
-        "count" => {
-            for k in value.split(',').filter(|k| !k.is_empty()) {
-                match k {
-                    "bias" => state.counting.bias = true,
-                    "norm" => state.counting.norm = true,
-                    "act" => state.counting.activation = true,
-                    "pool" => state.counting.pool = true,
-                    "addmul" => state.counting.add_mul = true,
-                    other => warnings.push(format!("unknown count switch `{other}` ignored")),
-                }
-            }
-        }
-        // Keys of newer versions (view choices, ...) are ignored so old builds still open new links.
-        _ => {}
-    }
-}
-
-/// A custom device keeps its numbers in the key.
-fn custom_suffix(value: &str, d: &Device) -> String {
-    if d.key == "custom" {
-        value.strip_prefix("custom").unwrap_or("").to_string()
-    } else {
-        String::new()
-    }
-}
-
-/// Undoes `%XX` escapes; malformed escapes are kept as they are.
+/// Undoes `%XX` escapes; malformed escapes are kept as they are, bytes that are not UTF-8 become U+FFFD.
 pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(b) = hex {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]
@@ -203,5 +129,12 @@ mod tests {
         assert_eq!(percent_decode("conv%2864%2C3%29"), "conv(64,3)");
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%zz%4"), "%zz%4");
+    }
+
+    #[test]
+    fn malformed_escapes_stay_and_bad_utf8_is_replaced() {
+        // A sign is no hex digit (the hand-written decoder took `%+1` for byte 1).
+        assert_eq!(percent_decode("%+1%-1%%41"), "%+1%-1%A");
+        assert_eq!(percent_decode("a%FFb%C3%A9"), "a\u{FFFD}bé");
     }
 }

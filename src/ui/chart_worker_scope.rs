@@ -13,7 +13,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, OffscreenCanvas, Perform
 
 use crate::charts::{ChartKind, ChartView, Theme};
 use crate::core::analysis::analyse;
-use crate::core::fragment;
+use crate::core::fragment::Fields;
 use crate::ui::app::options;
 use crate::ui::chart_backend::CssCanvas;
 use crate::ui::chart_message::{field, DrawnMessage, PaintMessage, READY};
@@ -70,8 +70,9 @@ fn draw(scope: &mut Scope, p: &PaintMessage) -> Result<(), String> {
             scope.source = None;
             // Not `url::open`: the page's network may be larger than a link accepts, and must not give way to
             // the default network.
-            let (doc, _) = fragment::decode_any_length(link).map_err(|e| e.to_string())?;
-            let (view, _) = ChartView::decode(link);
+            let fields = Fields::parse_any_length(link);
+            let (doc, _) = fields.state().map_err(|e| e.to_string())?;
+            let (view, _) = ChartView::from_fields(&fields);
             let analysis = Rc::new(analyse(&doc.arch, &options(&doc)));
             let s = Rc::new(ChartSource::new(analysis, doc, view));
             scope.source = Some(s.clone());

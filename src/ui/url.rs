@@ -3,7 +3,7 @@
 
 use crate::charts::ChartView;
 use crate::core::action;
-use crate::core::fragment::{self, FragmentError, State};
+use crate::core::fragment::{self, Fields, FragmentError, State};
 use crate::core::presets;
 use crate::ui::state::{AppState, HistoryMode, Notice};
 
@@ -56,14 +56,33 @@ pub fn open(fragment: &str) -> Opened {
     if text.trim().is_empty() {
         return opened(default_state(), None, ChartView::default(), None);
     }
-    let selected = selection(text);
-    let (charts, chart_warnings) = ChartView::decode(text);
-    match fragment::decode(text) {
+    let cannot_open = |e: FragmentError| {
+        opened(
+            default_state(),
+            None,
+            ChartView::default(),
+            Some(Notice {
+                error: true,
+                text: format!("This link could not be opened: {e}. Opened the default network ({DEFAULT_PRESET})."),
+            }),
+        )
+    };
+    // The link is read once; the network, the selection and the charts' switches are its fields.
+    let fields = match Fields::parse(text) {
+        Ok(f) => f,
+        Err(e) => return cannot_open(e),
+    };
+    let selected = fields.sel.clone();
+    let (charts, chart_warnings) = ChartView::from_fields(&fields);
+    match fields.state() {
         Ok((state, mut warnings)) => {
             warnings.extend(chart_warnings);
             let notice = (!warnings.is_empty()).then(|| Notice {
                 error: false,
-                text: format!("Some settings of this link were not understood: {}.", warnings.join("; ")),
+                text: format!(
+                    "Some settings of this link were not understood: {}.",
+                    warnings.join("; ")
+                ),
             });
             opened(state, selected, charts, notice)
         }
@@ -72,7 +91,7 @@ pub fn open(fragment: &str) -> Opened {
             if !chart_warnings.is_empty() {
                 reason.push_str(&format!(" Also ignored: {}.", chart_warnings.join("; ")));
             }
-            match action::recover(text) {
+            match action::recover_fields(&fields) {
                 Some(r) => opened(
                     r.state,
                     selected,
@@ -97,31 +116,8 @@ pub fn open(fragment: &str) -> Opened {
                 ),
             }
         }
-        Err(e) => opened(
-            default_state(),
-            None,
-            ChartView::default(),
-            Some(Notice {
-                error: true,
-                text: format!("This link could not be opened: {e}. Opened the default network ({DEFAULT_PRESET})."),
-            }),
-        ),
+        Err(e) => cannot_open(e),
     }
-}
-
-/// The `sel=` view choice: a module path (letters, digits, `.`, `:`, `_`, `-`), escapes undone (some sites
-/// escape the `:` of a functional call's path when they rewrite a link).
-fn selection(text: &str) -> Option<String> {
-    fragment::percent_decode(text)
-        .split('&')
-        .filter_map(|p| p.strip_prefix("sel="))
-        .find(|v| {
-            !v.is_empty()
-                && v.len() <= 200
-                && v.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".:_-".contains(c))
-        })
-        .map(str::to_string)
 }
 
 /// The fragment (without `#`) for an app state.

@@ -122,7 +122,11 @@ fn errors_go_to_stderr_with_a_nonzero_exit() {
         let (code, out, err) = cli(&args);
         assert_ne!(code, 0, "{args:?}");
         assert!(out.is_empty(), "{args:?}");
-        assert!(err.starts_with("convscope: "), "{args:?}: {err}");
+        // Flags and values clap rejects read as clap writes them (`error: …`); the rest as `convscope: …`.
+        assert!(
+            err.starts_with("convscope: ") || err.starts_with("error: "),
+            "{args:?}: {err}"
+        );
     }
     let (_, _, err) = cli(&["summary", "v1/3x8x8/conv(8,3,q)"]);
     assert!(err.contains("at character 19"), "{err}");
@@ -149,4 +153,64 @@ fn input_override_and_file_input() {
     let _ = std::fs::remove_file(&path);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("\"params\": 224"));
+}
+
+#[test]
+fn help_and_usage_errors_look_like_a_rust_cli() {
+    // Help on stdout with a zero exit, for the command and each subcommand.
+    for args in [
+        vec!["--help"],
+        vec!["help"],
+        vec!["help", "chart"],
+        vec!["summary", "--help"],
+        vec!["chart", "-h"],
+    ] {
+        let (code, out, err) = cli(&args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}");
+        assert!(out.contains("Usage: convscope"), "{args:?}: {out}");
+    }
+    let (_, out, _) = cli(&["--help"]);
+    for command in ["summary", "spec", "link", "chart", "presets", "devices"] {
+        assert!(out.contains(&format!("\n  {command} ")), "{command}: {out}");
+    }
+    let (_, out, _) = cli(&["summary", "--help"]);
+    for flag in [
+        "--input", "--batch", "--dtype", "--device", "--count", "--format",
+    ] {
+        assert!(out.contains(flag), "{flag}: {out}");
+    }
+    // No arguments: the help, on stderr, as an error.
+    let (code, out, err) = cli(&[]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty() && err.contains("Usage: convscope"), "{err}");
+    // A bad value names the flag and keeps the reason the hand-written parser gave.
+    let (code, _, err) = cli(&["summary", "resnet18", "--batch", "0"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("error: invalid value '0' for '--batch <N>'"),
+        "{err}"
+    );
+    assert!(err.contains("not a whole number from 1 to"), "{err}");
+    let (_, _, err) = cli(&["summary", "resnet18", "--format", "xml"]);
+    assert!(
+        err.contains("[possible values: table, markdown, json]"),
+        "{err}"
+    );
+    let (_, _, err) = cli(&["frobnicate"]);
+    assert!(
+        err.starts_with("error: unrecognized subcommand 'frobnicate'"),
+        "{err}"
+    );
+    // Flags as before: inline values, aliases, any order, case-insensitive dtype.
+    let (code, out, err) = cli(&[
+        "summary",
+        "--format=md",
+        "--dtype",
+        "FP16",
+        "--batch=2",
+        "simple_cnn",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Total params: 6,722"), "{out}");
 }
