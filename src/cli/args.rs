@@ -40,6 +40,20 @@ pub enum Command {
         #[command(flatten)]
         network: NetworkArgs,
     },
+    /// Compare a network B with a baseline A: totals, stage subtotals or layers side by side
+    Diff {
+        /// The baseline A: a preset, a spec, @FILE or a link
+        a: String,
+        /// B and the settings both are analysed with
+        #[command(flatten)]
+        network: NetworkArgs,
+        /// Which table follows the totals
+        #[arg(long, value_enum, default_value_t = DiffBy::Stage)]
+        by: DiffBy,
+        /// How to print the comparison
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Draw one of the app's charts as SVG
     Chart(ChartArgs),
     /// List the presets
@@ -55,6 +69,15 @@ pub enum Format {
     #[value(alias = "md")]
     Markdown,
     Json,
+}
+
+/// The table `diff` prints after the totals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffBy {
+    /// Stage subtotals (runs of one output grid), A beside B
+    Stage,
+    /// Every layer of B with its match in A
+    Layer,
 }
 
 /// A network and the settings it is analysed with: what `summary`, `link` and `chart` share.

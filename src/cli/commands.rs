@@ -4,10 +4,11 @@ use std::io::Write;
 
 use clap::Parser;
 
-use crate::cli::args::{Cli, Command, Format, NetworkArgs};
+use crate::cli::args::{Cli, Command, DiffBy, Format, NetworkArgs};
 use crate::cli::json;
 use crate::core::analysis::{self, Options};
 use crate::core::arch::Architecture;
+use crate::core::compare_report::{self, DiffView};
 use crate::core::device::Device;
 use crate::core::format;
 use crate::core::fragment::{self, State};
@@ -45,6 +46,12 @@ fn dispatch(command: &Command, out: &mut dyn Write) -> Result<(), String> {
         |out: &mut dyn Write, text: &str| out.write_all(text.as_bytes()).map_err(|e| e.to_string());
     match command {
         Command::Summary { network, format } => summary(network, *format, out),
+        Command::Diff {
+            a,
+            network,
+            by,
+            format,
+        } => diff(a, network, *by, *format, out),
         Command::Chart(args) => super::chart::run(args, out),
         Command::Link { network } => {
             let state = resolve(network)?;
@@ -136,8 +143,8 @@ fn load(target: &str) -> Result<(Architecture, u64), String> {
     Ok((arch, 1))
 }
 
-fn summary(network: &NetworkArgs, fmt: Format, out: &mut dyn Write) -> Result<(), String> {
-    let state = resolve(network)?;
+/// The analysis of a resolved network.
+fn analyse(state: &State) -> Result<analysis::Analysis, String> {
     let device = Device::find(&state.device).ok_or("unknown device")?;
     let options = Options {
         batch: state.batch,
@@ -145,7 +152,50 @@ fn summary(network: &NetworkArgs, fmt: Format, out: &mut dyn Write) -> Result<()
         device,
         counting: state.counting,
     };
-    let a = analysis::analyse(&state.arch, &options);
+    Ok(analysis::analyse(&state.arch, &options))
+}
+
+/// `diff A B`: B against the baseline A, both under B's settings (A keeps its own batch when it is a preset or a
+/// link with one and no `--batch` is given).
+fn diff(
+    base: &str,
+    network: &NetworkArgs,
+    by: DiffBy,
+    fmt: Format,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    let sb = resolve(network)?;
+    let sa = resolve(&NetworkArgs {
+        target: base.to_string(),
+        ..network.clone()
+    })
+    .map_err(|e| format!("A: {e}"))?;
+    let (a, b) = (analyse(&sa)?, analyse(&sb)?);
+    let c = crate::core::compare::compare(&a, &b);
+    let view = match by {
+        DiffBy::Stage => DiffView::Stage,
+        DiffBy::Layer => DiffView::Layer,
+    };
+    let text = match fmt {
+        Format::Table => compare_report::table(&a, &b, &c, view),
+        Format::Markdown => compare_report::markdown(&a, &b, &c, view),
+        Format::Json => {
+            let doc = json::comparison(
+                &a,
+                &b,
+                &c,
+                &format::print(&sa.arch),
+                &format::print(&sb.arch),
+            );
+            serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())? + "\n"
+        }
+    };
+    out.write_all(text.as_bytes()).map_err(|e| e.to_string())
+}
+
+fn summary(network: &NetworkArgs, fmt: Format, out: &mut dyn Write) -> Result<(), String> {
+    let state = resolve(network)?;
+    let a = analyse(&state)?;
     let text = match fmt {
         Format::Table => report::table(&a),
         Format::Markdown => report::markdown(&a),

@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::core::analysis::{Analysis, Row};
+use crate::core::compare::{Comparison, Figures, MatchedBy, Stage};
 use crate::core::rf::AxisRf;
 
 /// A float that is a whole number is written as an integer (`212`, not `212.0`).
@@ -85,5 +86,34 @@ pub fn document(a: &Analysis, spec: &str) -> Value {
                 "total_bytes": t.training.total_bytes,
             },
         },
+    })
+}
+
+/// The `diff` document: both summaries, the match of every row of B and the stage subtotals side by side
+/// (schema `convscope.diff/1`, docs/json.md).
+pub fn comparison(a: &Analysis, b: &Analysis, c: &Comparison, spec_a: &str, spec_b: &str) -> Value {
+    let key = |x: &Analysis, i: Option<usize>| i.and_then(|i| x.rows.get(i)).map(|r| r.key());
+    let figures = |f: &Figures| {
+        json!({
+            "params": f.params, "macs": f.macs, "activation_bytes": f.activation_bytes,
+            "traffic_bytes": f.traffic_bytes, "time_s": f.time_s,
+        })
+    };
+    let stage = |s: &Option<Stage>| {
+        s.as_ref()
+            .map(|s| json!({"grid": s.label, "rows": [s.rows.start, s.rows.end], "totals": figures(&s.figures)}))
+    };
+    json!({
+        "schema": "convscope.diff/1",
+        "a": document(a, spec_a),
+        "b": document(b, spec_b),
+        "matches": c.rows.iter().map(|m| json!({
+            "b": key(b, Some(m.b)),
+            "a": key(a, m.a),
+            "by": m.by.map(|by| match by { MatchedBy::Key => "key", MatchedBy::Position => "position" }),
+        })).collect::<Vec<_>>(),
+        "a_only": c.a_only.iter().map(|&j| key(a, Some(j))).collect::<Vec<_>>(),
+        "stages": c.stages.iter().map(|p| json!({"a": stage(&p.a), "b": stage(&p.b)})).collect::<Vec<_>>(),
+        "totals": {"a": figures(&c.a), "b": figures(&c.b)},
     })
 }

@@ -42,13 +42,12 @@ fn times(a: f64, b: f64) -> String {
 
 fn totals_rows(a: &Figures, b: &Figures) -> Vec<[String; 5]> {
     let count = |name: &str, x: u64, y: u64, f: fn(u64) -> String| {
-        [
-            name.to_string(),
-            f(x),
-            f(y),
-            signed(delta(x, y)),
-            times(x as f64, y as f64),
-        ]
+        let d = match y.cmp(&x) {
+            std::cmp::Ordering::Greater => format!("+{}", f(y - x)),
+            std::cmp::Ordering::Less => format!("−{}", f(x - y)),
+            std::cmp::Ordering::Equal => "0".into(),
+        };
+        [name.to_string(), f(x), f(y), d, times(x as f64, y as f64)]
     };
     vec![
         count("Params", a.params, b.params, thousands),

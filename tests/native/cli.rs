@@ -214,3 +214,39 @@ fn help_and_usage_errors_look_like_a_rust_cli() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Total params: 6,722"), "{out}");
 }
+
+#[test]
+fn diff_puts_published_totals_side_by_side_and_matches_rows_by_path() {
+    // torchvision's published parameter counts: resnet18 11,689,512, resnet34 21,797,672; MACs 1,814,073,344
+    // (fvcore) and 3.66 GFLOPS.
+    let (code, out, err) = cli(&["diff", "resnet18", "resnet34", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(doc["schema"], "convscope.diff/1");
+    assert_eq!(doc["totals"]["a"]["params"], 11_689_512);
+    assert_eq!(doc["totals"]["b"]["params"], 21_797_672);
+    assert_eq!(doc["totals"]["a"]["macs"], 1_814_073_344);
+    let b_macs = doc["totals"]["b"]["macs"].as_f64().expect("macs");
+    assert!((b_macs / 1e9 - 3.66).abs() < 0.005, "{b_macs}");
+    // Every block of resnet18 is in resnet34 under the same path; resnet34's extra blocks are new.
+    assert_eq!(doc["a_only"].as_array().map(Vec::len), Some(0));
+    let matches = doc["matches"].as_array().expect("matches");
+    let new = matches.iter().filter(|m| m["a"].is_null()).count();
+    assert!(matches
+        .iter()
+        .any(|m| m["b"] == "layer3.5.conv2" && m["a"].is_null()));
+    assert!(matches
+        .iter()
+        .any(|m| m["b"] == "layer1.1.relu@2" && m["a"] == "layer1.1.relu@2"));
+    assert_eq!(
+        matches.len() - new,
+        doc["a"]["layers"].as_array().map_or(0, Vec::len)
+    );
+    // The stage table as Markdown: one line per stage, both grids.
+    let (code, md, _) = cli(&["diff", "resnet18", "resnet34", "--format", "markdown"]);
+    assert_eq!(code, 0);
+    assert!(md.contains("| 4 | 7×7 | 7×7 |"), "{md}");
+    let (code, _, err) = cli(&["diff", "resnet18", "nonsense("]);
+    assert_eq!(code, 2);
+    assert!(err.contains("convscope:"), "{err}");
+}
