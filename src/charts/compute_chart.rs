@@ -1,7 +1,9 @@
 //! Compute by depth: one stacked bar per layer, block or stage, split by op kind, with the cumulative share.
 //!
 //! This is the chart for the seed question: chapter 14 says most computation happens in the early layers; the
-//! cumulative line and the note ("the first quarter of the layers does X%") show whether that holds.
+//! cumulative line and the note ("the first quarter of the layers does X%") show whether that holds. With a
+//! baseline A, each of A's bars is an outline at the same place (its k-th layer, block or stage beside B's k-th):
+//! per stage, where two networks' depths differ, the comparison reads best.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -48,6 +50,7 @@ const GAP: f64 = 0.12;
 pub fn draw<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     analysis: &Analysis,
+    base: Option<&Analysis>,
     options: &ComputeOptions,
 ) -> Result<ChartLayout, ChartError> {
     let frame = Frame::new(root.dim_in_pixel());
@@ -55,6 +58,12 @@ pub fn draw<DB: DrawingBackend>(
     root.fill(&pal.background)?;
     let bars = groups(analysis, options.grouping, options.metric);
     let totals: Vec<f64> = bars.iter().map(Group::total).collect();
+    let ghosts: Vec<f64> = base.map_or_else(Vec::new, |b| {
+        groups(b, options.grouping, options.metric)
+            .iter()
+            .map(Group::total)
+            .collect()
+    });
     let shares = cumulative_share(&totals);
     let metric = options.metric;
     let noun = options.grouping.noun();
@@ -69,6 +78,9 @@ pub fn draw<DB: DrawingBackend>(
     if options.cumulative {
         items.push(Item::new("cumulative share", pal.line, Mark::Line));
     }
+    if base.is_some() {
+        items.push(Item::new("baseline A", pal.muted, Mark::Line));
+    }
     let plot_area = header(
         &root,
         &frame,
@@ -78,8 +90,8 @@ pub fn draw<DB: DrawingBackend>(
         &items,
     )?;
 
-    let n = bars.len();
-    let ymax = totals.iter().copied().fold(0.0, f64::max);
+    let n = bars.len().max(ghosts.len());
+    let ymax = totals.iter().chain(&ghosts).copied().fold(0.0, f64::max);
     let ytop = if ymax > 0.0 { ymax * 1.05 } else { 1.0 };
     let labels = bar_labels(&bars, options.grouping);
     let font_px = frame.font;
@@ -144,6 +156,17 @@ pub fn draw<DB: DrawingBackend>(
 
     draw_stacks(&mut chart, &bars, &pal)?;
     draw_failures(&mut chart, &bars, ytop, &pal)?;
+    // A's bars as outlines over B's, so both heights read at once.
+    chart.draw_series(
+        ghosts
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v > 0.0)
+            .map(|(i, v)| {
+                let (x0, x1) = bar_span(i as f64, n);
+                Rectangle::new([(x0, 0.0), (x1, *v)], pal.muted.stroke_width(1))
+            }),
+    )?;
     if let Some(i) = highlighted {
         let x = i as f64;
         let (x0, x1) = bar_span(x, n);
@@ -185,7 +208,15 @@ pub fn draw<DB: DrawingBackend>(
                     },
                 },
                 label: tooltip_title(analysis, bar, options.grouping),
-                detail: tooltip_detail(analysis, bar, metric, total, shares[i]),
+                detail: match ghosts.get(i) {
+                    Some(a) if base.is_some() => format!(
+                        "{}\nbaseline A's {noun} #{i}: {} {}",
+                        tooltip_detail(analysis, bar, metric, total, shares[i]),
+                        si(*a),
+                        metric.unit()
+                    ),
+                    _ => tooltip_detail(analysis, bar, metric, total, shares[i]),
+                },
             }
         })
         .collect();

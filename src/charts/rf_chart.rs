@@ -73,12 +73,17 @@ pub fn first_covering(analysis: &Analysis) -> Option<usize> {
 pub fn draw<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     analysis: &Analysis,
+    base: Option<&Analysis>,
     options: &RfOptions,
 ) -> Result<ChartLayout, ChartError> {
     let frame = Frame::new(root.dim_in_pixel());
     let pal = options.theme.palette();
     root.fill(&pal.background)?;
     let pts = points(analysis);
+    // The baseline's main-path field, a second line at its own depths.
+    let ghosts: Vec<RfPoint> = base.map_or_else(Vec::new, |b| {
+        points(b).into_iter().filter(|p| !p.side).collect()
+    });
     let input = analysis.input;
     let covering = first_covering(analysis);
     let gated = first_gated(analysis);
@@ -108,11 +113,14 @@ pub fn draw<DB: DrawingBackend>(
         ),
         (None, None) => "no computed layers".to_string(),
     };
-    let items = [
+    let mut items = vec![
         Item::new(format!("field size{axis_note}"), pal.line, Mark::Line),
         Item::new("jump (effective stride)", pal.line2, Mark::Line),
         Item::new(format!("input {} px", input.h), pal.reference, Mark::Dashed),
     ];
+    if base.is_some() {
+        items.push(Item::new("baseline A's field", pal.muted, Mark::Line));
+    }
     let plot_area = header(
         &root,
         &frame,
@@ -122,8 +130,16 @@ pub fn draw<DB: DrawingBackend>(
         &items,
     )?;
 
-    let n = analysis.rows.len().max(1) as f64;
-    let ymax = pts.iter().map(|p| p.size).fold(input.h as f64, f64::max);
+    let n = analysis
+        .rows
+        .len()
+        .max(base.map_or(0, |b| b.rows.len()))
+        .max(1) as f64;
+    let ymax = pts
+        .iter()
+        .chain(&ghosts)
+        .map(|p| p.size)
+        .fold(input.h as f64, f64::max);
     let x = -0.5..n - 0.5;
     let mut builder = ChartBuilder::on(&plot_area);
     builder
@@ -139,6 +155,7 @@ pub fn draw<DB: DrawingBackend>(
         pal: &pal,
         frame: &frame,
         pts: &pts,
+        ghosts: &ghosts,
         covering,
         gated,
     };
@@ -158,6 +175,7 @@ struct Ctx<'a> {
     pal: &'a Palette,
     frame: &'a Frame,
     pts: &'a [RfPoint],
+    ghosts: &'a [RfPoint],
     covering: Option<usize>,
     gated: Option<usize>,
 }
@@ -250,6 +268,8 @@ where
             pal.highlight.mix(0.35).stroke_width(6),
         )))?;
     }
+    let ghost = c.ghosts.iter().map(|p| (p.row as f64, p.size));
+    chart.draw_series(LineSeries::new(ghost, pal.muted.stroke_width(1)))?;
     let main = || c.pts.iter().filter(|p| !p.side);
     let jump = main().map(|p| (p.row as f64, p.jump));
     chart.draw_series(LineSeries::new(jump, pal.line2.stroke_width(2)))?;

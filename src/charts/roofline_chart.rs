@@ -68,6 +68,7 @@ pub fn points(analysis: &Analysis) -> Vec<RoofPoint> {
 pub fn draw<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     analysis: &Analysis,
+    base: Option<&Analysis>,
     options: &RooflineOptions,
 ) -> Result<ChartLayout, ChartError> {
     let frame = Frame::new(root.dim_in_pixel());
@@ -78,6 +79,8 @@ pub fn draw<DB: DrawingBackend>(
     let bw = o.device.bandwidth;
     let ridge = o.device.ridge(o.dtype);
     let pts = points(analysis);
+    // The baseline's layers, as outlined points under B's (placed on B's device: the roof is B's).
+    let ghosts = base.map_or_else(Vec::new, points);
 
     let mut items: Vec<Item> = OpKind::ALL
         .iter()
@@ -85,6 +88,9 @@ pub fn draw<DB: DrawingBackend>(
         .map(|k| Item::new(k.label(), pal.kind(*k), Mark::Dot))
         .collect();
     items.push(Item::new("memory-bound region", pal.shade, Mark::Box));
+    if base.is_some() {
+        items.push(Item::new("baseline A", pal.muted, Mark::Dot));
+    }
     let title = format!("Roofline: {} ({})", o.device.name, o.dtype.name());
     let plot_area = header(
         &root,
@@ -95,10 +101,11 @@ pub fn draw<DB: DrawingBackend>(
         &items,
     )?;
 
-    let lo_i = pts.iter().map(|p| p.intensity).fold(ridge, f64::min);
-    let hi_i = pts.iter().map(|p| p.intensity).fold(ridge, f64::max);
+    let all = || pts.iter().chain(&ghosts);
+    let lo_i = all().map(|p| p.intensity).fold(ridge, f64::min);
+    let hi_i = all().map(|p| p.intensity).fold(ridge, f64::max);
     let (x0, x1) = decades(lo_i / 2.0, hi_i * 4.0);
-    let lo_f = pts.iter().map(|p| p.attainable).fold(peak, f64::min);
+    let lo_f = all().map(|p| p.attainable).fold(peak, f64::min);
     let (y0, y1) = decades(lo_f / 2.0, peak * 2.0);
     let mut chart = ChartBuilder::on(&plot_area)
         .margin_left(frame.margin)
@@ -177,6 +184,13 @@ pub fn draw<DB: DrawingBackend>(
             color: pal.kind(p.kind),
         }
     }));
+    chart.draw_series(ghosts.iter().map(|p| {
+        Circle::new(
+            (p.intensity, p.attainable),
+            radius(p.time_s),
+            pal.muted.mix(0.7).stroke_width(1),
+        )
+    }))?;
     chart.draw_series(marks.iter().map(|s| s.circle(0.8)))?;
     if let Some(p) = options
         .highlight

@@ -101,6 +101,27 @@ pub fn encode(state: &State) -> String {
     out
 }
 
+/// Encodes a state with a pinned baseline: the state as [`encode`] writes it, then the baseline's spec as `base=`
+/// and its settings as `base.batch=`, `base.dtype=`, `base.device=`, `base.count=` (defaults left out).
+pub fn encode_with_base(state: &State, base: Option<&State>) -> String {
+    let mut out = encode(state);
+    if let Some(base) = base {
+        for part in encode(base).split('&') {
+            match part.strip_prefix("arch=") {
+                Some(spec) => {
+                    out.push_str("&base=");
+                    out.push_str(spec);
+                }
+                None => {
+                    out.push_str("&base.");
+                    out.push_str(part);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Decodes a fragment (with or without the leading `#`). Settings that do not parse fall back to their defaults and
 /// are reported in the returned warnings; only a missing or broken architecture is an error.
 pub fn decode(fragment: &str) -> Result<(State, Vec<String>), FragmentError> {
@@ -123,6 +144,36 @@ pub fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_baseline_round_trips_with_its_own_settings() {
+        let b = State::new(format::parse("v1/3x32x32/conv(16,3,p1)/relu").expect("parses"));
+        let mut a = State::new(format::parse("v1/3x64x64/conv(8,3)").expect("parses"));
+        a.batch = 8;
+        a.dtype = Dtype::Fp16;
+        a.counting.norm = true;
+        let link = encode_with_base(&b, Some(&a));
+        assert_eq!(
+            link,
+            "arch=v1/3x32x32/conv(16,3,p1)/relu&base=v1/3x64x64/conv(8,3)&base.batch=8&base.dtype=fp16\
+             &base.count=norm"
+        );
+        let f = Fields::parse(&link).expect("short");
+        assert_eq!(f.state().map(|s| s.0), Ok(b.clone()));
+        assert_eq!(f.baseline(), Some(Ok(a)));
+        assert!(f.warnings.is_empty());
+        assert_eq!(Fields::parse(&encode(&b)).map(|f| f.baseline()), Ok(None));
+        // A broken baseline is an error of its own; the edited network still opens.
+        let f = Fields::parse(&format!(
+            "{}&base=v1/3x8x8/nonsense(&base.batch=0",
+            encode(&b)
+        ))
+        .expect("short");
+        assert!(matches!(f.baseline(), Some(Err(FragmentError::Spec(_)))));
+        assert!(f.state().is_ok());
+        assert_eq!(f.warnings.len(), 1, "{:?}", f.warnings);
+        assert!(f.warnings[0].starts_with("baseline: batch"));
+    }
 
     #[test]
     fn percent_escapes_are_undone() {

@@ -23,6 +23,8 @@ pub struct ChartsPanelProps {
     pub analysis: Rc<Analysis>,
     /// The selected row's path, to highlight in the charts.
     pub selected: Option<String>,
+    /// A pinned baseline's analysis, drawn beside the network in every chart.
+    pub base: Option<Shared<Analysis>>,
 }
 
 fn select_value(e: &Event) -> Option<String> {
@@ -136,10 +138,17 @@ pub fn charts_panel(p: &ChartsPanelProps) -> Html {
     let source: Shared<ChartSource> = {
         // The network is copied only when the analysis or the switches change, not on every render.
         let app = app.clone();
-        (*use_memo((Shared(p.analysis.clone()), view), move |(a, view)| {
-            let doc = app.map_or_else(url::default_state, |app| app.doc.clone());
-            Shared(Rc::new(ChartSource::new(a.0.clone(), doc, *view)))
-        }))
+        (*use_memo(
+            (Shared(p.analysis.clone()), view, p.base.clone()),
+            move |(a, view, base)| {
+                let doc = app
+                    .as_ref()
+                    .map_or_else(url::default_state, |app| app.doc.clone());
+                let base_doc = app.as_ref().and_then(|app| app.baseline.clone());
+                let base = base.as_ref().zip(base_doc).map(|(b, d)| (b.0.clone(), d));
+                Shared(Rc::new(ChartSource::new(a.0.clone(), doc, *view, base)))
+            },
+        ))
         .clone()
     };
 

@@ -8,11 +8,13 @@ use yew::prelude::*;
 
 use crate::core::action::Action;
 use crate::core::analysis::Analysis;
+use crate::core::compare_report::{self, DiffView};
 use crate::core::presets;
 use crate::core::report;
 use crate::ui::clipboard;
+use crate::ui::compare_panel::Compared;
 use crate::ui::perf;
-use crate::ui::state::{AppHandle, Gesture, UiAction};
+use crate::ui::state::{AppHandle, BaselineAction, Gesture, UiAction};
 use crate::ui::url;
 use crate::ui::use_url_sync;
 
@@ -20,6 +22,8 @@ use crate::ui::use_url_sync;
 #[derive(Properties, PartialEq)]
 pub struct HeaderProps {
     pub analysis: Rc<Analysis>,
+    /// The comparison with a pinned baseline, if any: "Copy as Markdown" copies it.
+    pub compared: Option<Compared>,
 }
 
 /// The top bar.
@@ -79,10 +83,36 @@ pub fn header(p: &HeaderProps) -> Html {
         "link",
     );
     let analysis = p.analysis.clone();
+    let compared = p.compared.clone();
     let copy_md = copy(
-        Rc::new(move || report::markdown(&analysis)),
+        Rc::new(move || match &compared {
+            Some(c) => compare_report::markdown(&c.base, &analysis, &c.comparison, DiffView::Stage),
+            None => report::markdown(&analysis),
+        }),
         "Markdown table",
     );
+    let pin = {
+        let app = app.clone();
+        Callback::from(move |_: MouseEvent| {
+            perf::send(&app, UiAction::Baseline(BaselineAction::Pin))
+        })
+    };
+    let compare_with = {
+        let app = app.clone();
+        Callback::from(move |e: Event| {
+            if let Some(sel) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
+            {
+                let key = sel.value();
+                sel.set_value("");
+                if !key.is_empty() {
+                    perf::send(&app, UiAction::Baseline(BaselineAction::Preset(key)));
+                }
+            }
+        })
+    };
+    let pinned = app.baseline.is_some();
     html! {
         <header class="topbar">
             <div class="brand">
@@ -102,6 +132,16 @@ pub fn header(p: &HeaderProps) -> Html {
                         <option value={preset.key} selected={current == Some(preset.key)} title={preset.description}>
                             { preset.key }
                         </option>
+                    }) }
+                </select>
+                <button type="button" id="pin-baseline" onclick={pin} aria-pressed={pinned.to_string()}
+                    title="Keep this network, with its input and settings, as the baseline A; edits go on in B">
+                    { if pinned { "Re-pin as baseline" } else { "Pin as baseline" } }
+                </button>
+                <select id="compare-with" onchange={compare_with} aria-label="Compare with a preset">
+                    <option value="" selected=true>{ "Compare with preset…" }</option>
+                    { for presets.iter().map(|(preset, _)| html! {
+                        <option value={preset.key}>{ preset.key }</option>
                     }) }
                 </select>
                 <button type="button" id="copy-link" onclick={copy_link}>{ "Copy link" }</button>

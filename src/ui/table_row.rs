@@ -18,6 +18,9 @@ pub struct TableRowProps {
     pub share: u16,
     pub selected: bool,
     pub on_select: Callback<String>,
+    /// When comparing: the MACs and key of this row's match in the baseline A (`None`: a new layer).
+    #[prop_or_default]
+    pub vs: Option<Option<(u64, String)>>,
 }
 
 /// `part` as a share of `total` in tenths of a percent (0 to 1000): the resolution of the MACs bars.
@@ -98,6 +101,9 @@ pub fn table_row(p: &TableRowProps) -> Html {
                     }
                     <td class="num">{ seconds(s.time_s) }</td>
                     <td>{ bound }</td>
+                    if let Some(vs) = &p.vs {
+                        { crate::ui::compare_panel::vs_cell(s.macs, vs.clone()) }
+                    }
                 </tr>
             }
         }
@@ -112,7 +118,7 @@ pub fn table_row(p: &TableRowProps) -> Html {
                     { head }
                     // One line like every row (the table relies on a fixed row height); the whole message is in
                     // the tooltip and in the editor.
-                    <td class="diag" colspan="9" title={msg.clone()}>{ if cause { "⚠ " } else { "" } }{ msg }</td>
+                    <td class="diag" colspan={if p.vs.is_some() { "10" } else { "9" }} title={msg.clone()}>{ if cause { "⚠ " } else { "" } }{ msg }</td>
                 </tr>
             }
         }

@@ -40,6 +40,8 @@ pub struct Opened {
     pub selected: Option<String>,
     /// The charts' switches.
     pub charts: ChartView,
+    /// The pinned baseline of a comparison (`base=`).
+    pub baseline: Option<State>,
     /// A message when the link was not fully usable.
     pub notice: Option<Notice>,
 }
@@ -51,6 +53,7 @@ pub fn open(fragment: &str) -> Opened {
         doc,
         selected,
         charts,
+        baseline: None,
         notice,
     };
     if text.trim().is_empty() {
@@ -72,8 +75,43 @@ pub fn open(fragment: &str) -> Opened {
         Ok(f) => f,
         Err(e) => return cannot_open(e),
     };
+    let mut opened = open_fields(&fields, opened);
+    // A baseline that cannot be read is dropped with a message; the edited network still opens.
+    match fields.baseline() {
+        Some(Ok(base)) => opened.baseline = Some(base),
+        Some(Err(e)) => {
+            let text = format!("The link's baseline could not be read ({e}); it is not compared.");
+            opened.notice = Some(match opened.notice.take() {
+                Some(n) => Notice {
+                    error: true,
+                    text: format!("{} {text}", n.text),
+                },
+                None => Notice { error: true, text },
+            });
+        }
+        None => {}
+    }
+    opened
+}
+
+/// The edited network, selection and chart switches of a link's fields.
+fn open_fields(
+    fields: &Fields,
+    opened: impl Fn(State, Option<String>, ChartView, Option<Notice>) -> Opened,
+) -> Opened {
+    let cannot_open = |e: FragmentError| {
+        opened(
+            default_state(),
+            None,
+            ChartView::default(),
+            Some(Notice {
+                error: true,
+                text: format!("This link could not be opened: {e}. Opened the default network ({DEFAULT_PRESET})."),
+            }),
+        )
+    };
     let selected = fields.sel.clone();
-    let (charts, chart_warnings) = ChartView::from_fields(&fields);
+    let (charts, chart_warnings) = ChartView::from_fields(fields);
     match fields.state() {
         Ok((state, mut warnings)) => {
             warnings.extend(chart_warnings);
@@ -91,7 +129,7 @@ pub fn open(fragment: &str) -> Opened {
             if !chart_warnings.is_empty() {
                 reason.push_str(&format!(" Also ignored: {}.", chart_warnings.join("; ")));
             }
-            match action::recover_fields(&fields) {
+            match action::recover_fields(fields) {
                 Some(r) => opened(
                     r.state,
                     selected,
@@ -122,7 +160,7 @@ pub fn open(fragment: &str) -> Opened {
 
 /// The fragment (without `#`) for an app state.
 pub fn encode(app: &AppState) -> String {
-    let mut s = fragment::encode(&app.doc);
+    let mut s = fragment::encode_with_base(&app.doc, app.baseline.as_deref());
     if let Some(sel) = &app.selected {
         s.push_str("&sel=");
         s.push_str(sel);

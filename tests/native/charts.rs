@@ -414,3 +414,26 @@ fn draw_timings() {
         );
     }
 }
+
+#[test]
+fn a_baseline_is_drawn_beside_the_network_in_every_chart() {
+    // resnet34 against resnet18 (torchvision: 3.66 and 1.81 GFLOPS): per stage, each of the baseline's bars is an
+    // outline at its stage, and its tooltip gives the baseline's value.
+    let (_, b) = analysed("resnet34");
+    let (_, a) = analysed("resnet18");
+    let mut all = AllOptions::default();
+    all.compute.grouping = convscope::charts::Grouping::Stage;
+    let (plain, _) = draw(ChartKind::Compute, &b, &all);
+    all.base = Some(&a);
+    for kind in ChartKind::ALL {
+        let (svg, layout) = draw(kind, &b, &all);
+        save(&format!("resnet34-vs-resnet18-{}", kind.key()), &svg);
+        assert!(svg.contains("baseline A"), "{kind:?}: legend names the baseline");
+        if kind == ChartKind::Compute {
+            assert!(rects(&svg).len() > rects(&plain).len(), "outlines added");
+            for t in &layout.targets {
+                assert!(t.detail.contains("baseline A's stage"), "{}", t.detail);
+            }
+        }
+    }
+}

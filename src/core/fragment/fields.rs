@@ -26,6 +26,9 @@ pub struct Fields {
     /// `sel=`: the selection (a module path or row key), the first value made only of letters, digits and
     /// `.:_-@` (at most 200 bytes).
     pub sel: Option<String>,
+    /// The pinned baseline of a comparison: `base=<spec>` and `base.batch=`, `base.dtype=`, `base.device=`,
+    /// `base.count=` (its own settings, defaults left out), read like the keys above.
+    pub base: Option<Box<Fields>>,
     /// Every other `key=value` pair, in link order: the charts' switches and keys of newer versions.
     pub other: Vec<(String, String)>,
     /// The settings that did not parse, as sentences for the user.
@@ -71,6 +74,18 @@ impl Fields {
     }
 
     fn set(&mut self, key: &str, value: &str) {
+        if key == "base" || key.starts_with("base.") {
+            let base = self.base.get_or_insert_with(Box::default);
+            match key.strip_prefix("base.") {
+                Some(k @ ("batch" | "dtype" | "device" | "count")) => base.set(k, value),
+                Some(_) => {}
+                None => base.set("arch", value),
+            }
+            let warnings: Vec<String> = base.warnings.drain(..).collect();
+            self.warnings
+                .extend(warnings.into_iter().map(|w| format!("baseline: {w}")));
+            return;
+        }
         let warnings = &mut self.warnings;
         match key {
             "arch" => self.arch = Some(value.to_string()),
@@ -120,6 +135,12 @@ impl Fields {
             .ok_or(FragmentError::MissingArchitecture)?;
         let arch = format::parse(spec).map_err(FragmentError::Spec)?;
         Ok((self.state_with(arch), self.warnings.clone()))
+    }
+
+    /// The pinned baseline the link carries, if any: its state, or why it could not be read.
+    pub fn baseline(&self) -> Option<Result<State, FragmentError>> {
+        let base = self.base.as_ref()?;
+        Some(base.state().map(|(s, _)| s))
     }
 
     /// The link's settings on `arch` (the defaults where the link gives none): what a broken link's recovered
