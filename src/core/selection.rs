@@ -124,8 +124,18 @@ impl Selection {
                 let mut calls = a.nodes.iter().filter(|n| *n.node == *at);
                 let first = calls.next()?;
                 let path = first.path.as_deref().filter(|_| calls.next().is_none());
-                let by_path = path.filter(|p| {
-                    Selection::resolve(p, a).as_ref() == Some(&Selection::Node(at.clone()))
+                // The path must lead back to this node: to the node itself, or to its one row (a leaf layer).
+                let owns_only = |i: usize| {
+                    a.rows
+                        .iter()
+                        .filter(|r| at.contains(&r.node))
+                        .map(|r| r.index)
+                        .eq(std::iter::once(i))
+                };
+                let by_path = path.filter(|p| match Selection::resolve(p, a) {
+                    Some(Selection::Node(n)) => n == *at,
+                    Some(Selection::Row(i)) => owns_only(i),
+                    _ => false,
                 });
                 Some(match by_path {
                     Some(p) => p.to_string(),
@@ -262,6 +272,8 @@ mod tests {
             assert_eq!(Selection::resolve(&text, &a), Some(sel));
         }
         assert_eq!(Selection::resolve("node:0-9", &a), None);
+        // A leaf layer's node is selected by its path, which names its one row.
+        assert_eq!(Selection::Node(Addr::top(0)).text(&a).as_deref(), Some("0"));
         assert_eq!(Selection::resolve("nothing", &a), None);
     }
 }

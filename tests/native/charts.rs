@@ -428,7 +428,10 @@ fn a_baseline_is_drawn_beside_the_network_in_every_chart() {
     for kind in ChartKind::ALL {
         let (svg, layout) = draw(kind, &b, &all);
         save(&format!("resnet34-vs-resnet18-{}", kind.key()), &svg);
-        assert!(svg.contains("baseline A"), "{kind:?}: legend names the baseline");
+        assert!(
+            svg.contains("baseline A"),
+            "{kind:?}: legend names the baseline"
+        );
         if kind == ChartKind::Compute {
             assert!(rects(&svg).len() > rects(&plain).len(), "outlines added");
             for t in &layout.targets {
