@@ -325,7 +325,19 @@ where
                 detail,
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    // The baseline's line, for tooltips only: its points are no rows of this network, so they select nothing.
+    let ghost_targets = c.ghosts.iter().map(|p| {
+        let (x, y) = chart.backend_coord(&(p.row as f64, p.size));
+        HitTarget {
+            row: None,
+            rows: p.row..p.row + 1,
+            shape: HitShape::Point { x, y, radius: dot },
+            label: format!("baseline A: layer #{}", p.row),
+            detail: format!("receptive field {:.0} px\njump {:.0} px", p.size, p.jump),
+        }
+    });
+    let targets = targets.into_iter().chain(ghost_targets).collect();
     Ok(ChartLayout {
         width: frame.width,
         height: frame.height,

@@ -227,13 +227,49 @@ pub fn draw<DB: DrawingBackend>(
                 ),
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let targets = [targets, ghost_targets(&chart, &ghosts, base, radius)].concat();
     Ok(ChartLayout {
         width: frame.width,
         height: frame.height,
         panels: vec![panel],
         targets,
     })
+}
+
+/// The baseline's points, for tooltips only (they select nothing: they are no rows of this network).
+fn ghost_targets<DB: DrawingBackend>(
+    chart: &ChartContext<'_, DB, Cartesian2d<LogCoord<f64>, LogCoord<f64>>>,
+    ghosts: &[RoofPoint],
+    base: Option<&Analysis>,
+    radius: impl Fn(f64) -> i32,
+) -> Vec<HitTarget> {
+    let Some(base) = base else {
+        return Vec::new();
+    };
+    ghosts
+        .iter()
+        .map(|p| {
+            let (x, y) = chart.backend_coord(&(p.intensity, p.attainable));
+            let row = &base.rows[p.row];
+            HitTarget {
+                row: None,
+                rows: p.row..p.row + 1,
+                shape: HitShape::Point {
+                    x,
+                    y,
+                    radius: radius(p.time_s),
+                },
+                label: format!("baseline A: #{} {} · {}", row.index, row.key(), row.class),
+                detail: format!(
+                    "{} FLOP/B, attainable {}\nestimated {}",
+                    si(p.intensity),
+                    si_unit(p.attainable, "FLOP/s"),
+                    si_unit(p.time_s, "s")
+                ),
+            }
+        })
+        .collect()
 }
 
 /// How many layers are memory-bound and what share of the time they take.
