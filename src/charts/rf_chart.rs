@@ -215,50 +215,45 @@ where
             .into_iter()
             .map(|seg| PathElement::new(seg, reference)),
     )?;
-    if let Some(i) = c.covering {
-        let yr = chart.y_range();
-        let yr = (yr.start, yr.end);
-        chart.draw_series(
-            dashed((i as f64, yr.0), (i as f64, yr.1))
-                .into_iter()
-                .map(|seg| PathElement::new(seg, pal.highlight.mix(0.7).stroke_width(1))),
-        )?;
-        // Past the middle the label goes left of the line, so it stays inside the chart.
-        let right_half = (i as f64) > (xr.0 + xr.1) / 2.0;
-        let (h, text) = if right_half {
-            (HPos::Right, format!("covers the input at #{i} "))
-        } else {
-            (HPos::Left, format!(" covers the input at #{i}"))
+    // Vertical markers, labelled at the top (where the field covers the input) or the bottom (the first gate).
+    // Past the middle a label goes left of its line, so it stays inside the chart.
+    let mut marker =
+        |i: usize, color: RGBAColor, text: &str, top: bool| -> Result<(), ChartError> {
+            let yr = chart.y_range();
+            let yr = (yr.start, yr.end);
+            chart.draw_series(
+                dashed((i as f64, yr.0), (i as f64, yr.1))
+                    .into_iter()
+                    .map(|seg| PathElement::new(seg, color.stroke_width(1))),
+            )?;
+            let right_half = (i as f64) > (xr.0 + xr.1) / 2.0;
+            let (h, text) = if right_half {
+                (HPos::Right, format!("{text} "))
+            } else {
+                (HPos::Left, format!(" {text}"))
+            };
+            let (v, y, colour) = if top {
+                (VPos::Top, yr.1, pal.text)
+            } else if log {
+                (VPos::Bottom, yr.0 * 1.15, pal.muted)
+            } else {
+                (VPos::Bottom, yr.0 + (yr.1 - yr.0) * 0.02, pal.muted)
+            };
+            let label = anchored(frame.font, colour, h, v);
+            chart.draw_series(std::iter::once(Text::new(text, (i as f64, y), label)))?;
+            Ok(())
         };
-        let label = anchored(frame.font, pal.text, h, VPos::Top);
-        chart.draw_series(std::iter::once(Text::new(text, (i as f64, yr.1), label)))?;
+    if let Some(i) = c.covering {
+        marker(
+            i,
+            pal.highlight.mix(0.7),
+            &format!("covers the input at #{i}"),
+            true,
+        )?;
     }
     if let Some(i) = c.gated {
         // Global context is no wider field: a marker, not a jump of the line.
-        let yr = chart.y_range();
-        let yr = (yr.start, yr.end);
-        chart.draw_series(
-            dashed((i as f64, yr.0), (i as f64, yr.1))
-                .into_iter()
-                .map(|seg| PathElement::new(seg, pal.line2.mix(0.5).stroke_width(1))),
-        )?;
-        let right_half = (i as f64) > (xr.0 + xr.1) / 2.0;
-        let (text, h) = if right_half {
-            ("SE gate: + global context ", HPos::Right)
-        } else {
-            (" SE gate: + global context", HPos::Left)
-        };
-        let label = anchored(frame.font, pal.muted, h, VPos::Bottom);
-        let y = if log {
-            yr.0 * 1.15
-        } else {
-            yr.0 + (yr.1 - yr.0) * 0.02
-        };
-        chart.draw_series(std::iter::once(Text::new(
-            text.to_string(),
-            (i as f64, y),
-            label,
-        )))?;
+        marker(i, pal.line2.mix(0.5), "SE gate: + global context", false)?;
     }
     if let Some(row) = c.options.highlight {
         let yr = chart.y_range();

@@ -26,6 +26,18 @@ pub struct HeaderProps {
     pub compared: Option<Compared>,
 }
 
+/// The preset key a `<select>` change chose (none for its empty prompt); `reset` puts the menu back to its prompt.
+fn chosen(e: &Event, reset: bool) -> Option<String> {
+    let sel = e
+        .target()
+        .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())?;
+    let key = sel.value();
+    if reset {
+        sel.set_value("");
+    }
+    (!key.is_empty()).then_some(key)
+}
+
 /// The top bar.
 #[function_component(Header)]
 pub fn header(p: &HeaderProps) -> Html {
@@ -47,17 +59,11 @@ pub fn header(p: &HeaderProps) -> Html {
     let onpreset = {
         let app = app.clone();
         Callback::from(move |e: Event| {
-            if let Some(sel) = e
-                .target()
-                .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
-            {
-                let key = sel.value();
-                if !key.is_empty() {
-                    perf::send(
-                        &app,
-                        UiAction::Edit(Action::LoadPreset(key), Gesture::Commit),
-                    );
-                }
+            if let Some(key) = chosen(&e, false) {
+                perf::send(
+                    &app,
+                    UiAction::Edit(Action::LoadPreset(key), Gesture::Commit),
+                );
             }
         })
     };
@@ -100,15 +106,9 @@ pub fn header(p: &HeaderProps) -> Html {
     let compare_with = {
         let app = app.clone();
         Callback::from(move |e: Event| {
-            if let Some(sel) = e
-                .target()
-                .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
-            {
-                let key = sel.value();
-                sel.set_value("");
-                if !key.is_empty() {
-                    perf::send(&app, UiAction::Baseline(BaselineAction::Preset(key)));
-                }
+            // The menu is an action, not a setting: it goes back to its prompt.
+            if let Some(key) = chosen(&e, true) {
+                perf::send(&app, UiAction::Baseline(BaselineAction::Preset(key)));
             }
         })
     };

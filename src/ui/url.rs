@@ -59,21 +59,10 @@ pub fn open(fragment: &str) -> Opened {
     if text.trim().is_empty() {
         return opened(default_state(), None, ChartView::default(), None);
     }
-    let cannot_open = |e: FragmentError| {
-        opened(
-            default_state(),
-            None,
-            ChartView::default(),
-            Some(Notice {
-                error: true,
-                text: format!("This link could not be opened: {e}. Opened the default network ({DEFAULT_PRESET})."),
-            }),
-        )
-    };
     // The link is read once; the network, the selection and the charts' switches are its fields.
     let fields = match Fields::parse(text) {
         Ok(f) => f,
-        Err(e) => return cannot_open(e),
+        Err(e) => return cannot_open(e, opened),
     };
     let mut opened = open_fields(&fields, opened);
     // A baseline that cannot be read is dropped with a message; the edited network still opens.
@@ -99,17 +88,6 @@ fn open_fields(
     fields: &Fields,
     opened: impl Fn(State, Option<String>, ChartView, Option<Notice>) -> Opened,
 ) -> Opened {
-    let cannot_open = |e: FragmentError| {
-        opened(
-            default_state(),
-            None,
-            ChartView::default(),
-            Some(Notice {
-                error: true,
-                text: format!("This link could not be opened: {e}. Opened the default network ({DEFAULT_PRESET})."),
-            }),
-        )
-    };
     let selected = fields.sel.clone();
     let (charts, chart_warnings) = ChartView::from_fields(fields);
     match fields.state() {
@@ -154,8 +132,26 @@ fn open_fields(
                 ),
             }
         }
-        Err(e) => cannot_open(e),
+        Err(e) => cannot_open(e, opened),
     }
+}
+
+/// The default network, with why the link could not be opened.
+fn cannot_open(
+    e: FragmentError,
+    opened: impl Fn(State, Option<String>, ChartView, Option<Notice>) -> Opened,
+) -> Opened {
+    opened(
+        default_state(),
+        None,
+        ChartView::default(),
+        Some(Notice {
+            error: true,
+            text: format!(
+                "This link could not be opened: {e}. Opened the default network ({DEFAULT_PRESET})."
+            ),
+        }),
+    )
 }
 
 /// The fragment (without `#`) for an app state.
