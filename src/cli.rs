@@ -1,8 +1,9 @@
-//! The native command line: `convscope summary | spec | link | presets | devices`.
+//! The native command line: `convscope summary | spec | link | chart | validate | presets | devices`.
 
 mod args;
 mod chart;
 mod commands;
 mod json;
+mod validate;
 
 pub use commands::run;

@@ -39,4 +39,5 @@ pub mod presets;
 pub mod report;
 pub mod rf;
 pub mod shape;
+pub mod timing;
 pub mod whatif;

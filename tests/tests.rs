@@ -31,6 +31,9 @@ mod seed_thread;
 // Per-layer numbers of real torchinfo/fvcore runs, and measured receptive fields.
 #[path = "native/torch_reference.rs"]
 mod torch_reference;
+// The time model against DeepBench's measured cuDNN times.
+#[path = "native/timing.rs"]
+mod timing;
 // Charts drawn to SVG: what is drawn matches the analysis; hit tests find every mark.
 #[path = "native/charts.rs"]
 mod charts;

@@ -23,6 +23,8 @@ pub struct Options {
     pub device: Option<String>,
     pub format: Format,
     pub counting: Counting,
+    /// Fold batch norm and activations into the preceding convolution (inference engine).
+    pub fused: bool,
 }
 
 /// Parses `<target> [--flag value]...`.
@@ -35,6 +37,7 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
         device: None,
         format: Format::Table,
         counting: Counting::default(),
+        fused: false,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -42,6 +45,10 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
             Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
             _ => (arg.as_str(), None),
         };
+        if flag == "--fused" {
+            o.fused = true;
+            continue;
+        }
         if !flag.starts_with("--") {
             if o.target.is_some() {
                 return Err(format!("unexpected argument `{arg}`"));

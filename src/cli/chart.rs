@@ -112,6 +112,7 @@ pub fn run(argv: &[String], out: &mut dyn Write) -> Result<(), String> {
         dtype: state.dtype,
         device,
         counting: state.counting,
+        timing: crate::core::timing::TimeOptions::default(),
     };
     let analysis = analysis::analyse(&state.arch, &options);
     let comparison =

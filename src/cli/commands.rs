@@ -11,6 +11,7 @@ use crate::core::format;
 use crate::core::fragment::{self, State};
 use crate::core::presets;
 use crate::core::report;
+use crate::core::timing::TimeOptions;
 
 const USAGE: &str = "\
 convscope: where does the computation in a CNN happen, and what does it cost?
@@ -18,11 +19,13 @@ convscope: where does the computation in a CNN happen, and what does it cost?
 usage:
   convscope summary <preset | spec | @file> [--input CxHxW] [--batch N] [--dtype fp32|fp16|bf16|int8]
                     [--device NAME | custom:<TFLOP/s>:<GB/s>] [--format table|markdown|json]
-                    [--count bias,norm,act,pool,addmul|all]
+                    [--count bias,norm,act,pool,addmul|all] [--fused]
   convscope spec <preset>          print a preset in the text format
   convscope link <preset | spec>   print the URL fragment that opens it in the app (same options as summary)
   convscope chart <compute|rf|tradeoff|roofline> <preset | spec | @file> --out FILE.svg [summary's options]
                   [--metric macs|flops|time|traffic|params|activations] [--by layer|block|stage] [--log] [--dark]
+  convscope validate [--device NAME] [--dtype D] FILE.csv...
+                                   score the time model and the roofline against measured times (DeepBench CSVs)
   convscope presets                list the presets
   convscope devices                list the device presets
 ";
@@ -45,6 +48,7 @@ fn dispatch(argv: &[String], out: &mut dyn Write) -> Result<(), String> {
     match cmd.as_str() {
         "summary" => summary(rest, out),
         "chart" => super::chart::run(rest, out),
+        "validate" => super::validate::run(rest, out),
         "link" => {
             let (state, _) = resolve(rest)?;
             write(out, &format!("#{}\n", fragment::encode(&state)))
@@ -83,7 +87,7 @@ fn dispatch(argv: &[String], out: &mut dyn Write) -> Result<(), String> {
             write(
                 out,
                 &format!(
-                    "{}\ncustom:<TFLOP/s>:<GB/s> defines your own.\n",
+                    "{}\ncustom:<TFLOP/s>:<GB/s>[:<SMs>:<floor µs>] defines your own.\n",
                     lines.join("\n")
                 ),
             )
@@ -155,12 +159,14 @@ fn load(target: &str) -> Result<(Architecture, u64), String> {
 
 fn summary(rest: &[String], out: &mut dyn Write) -> Result<(), String> {
     let (state, fmt) = resolve(rest)?;
+    let fused = args::parse(rest)?.fused;
     let device = Device::find(&state.device).ok_or("unknown device")?;
     let options = Options {
         batch: state.batch,
         dtype: state.dtype,
         device,
         counting: state.counting,
+        timing: TimeOptions { fused },
     };
     let a = analysis::analyse(&state.arch, &options);
     let text = match fmt {

@@ -74,10 +74,17 @@ pub fn table_row(p: &TableRowProps) -> Html {
     match (&r.stats, &r.diagnostic) {
         (Some(s), _) => {
             let bound = match s.bound {
-                Bound::Compute => html! { <span class="bound compute">{ "compute" }</span> },
-                Bound::Memory => html! { <span class="bound memory">{ "memory" }</span> },
                 Bound::None => html! { <span class="muted">{ "—" }</span> },
+                b => {
+                    html! { <span class={classes!("bound", b.key())} title={b.describe()}>{ b.key() }</span> }
+                }
             };
+            // "How is this time computed": the model's terms, and the roofline's best case beside them.
+            let how = format!(
+                "{}\nroofline (best case): {}",
+                s.terms.explain(),
+                seconds(s.roofline_s)
+            );
             html! {
                 <tr class={classes} tabindex="0" aria-selected={p.selected.to_string()} {onclick} {onkeydown}
                     data-path={r.path.clone()} data-index={r.index.to_string()} aria-rowindex={(r.index + 2).to_string()}>
@@ -92,7 +99,7 @@ pub fn table_row(p: &TableRowProps) -> Html {
                     <td class="num">{ bytes(s.traffic_bytes()) }</td>
                     <td class="num">{ format!("{:.1}", s.intensity) }</td>
                     <td class="num">{ rf(s.rf.h.size, s.rf.w.size) }</td>
-                    <td class="num">{ seconds(s.time_s) }</td>
+                    <td class="num" title={how}>{ seconds(s.time_s) }</td>
                     <td>{ bound }</td>
                 </tr>
             }
