@@ -31,6 +31,15 @@ use crate::core::analysis::{Analysis, Bound, Stats};
 use crate::core::device::{Device, DeviceKind};
 use crate::core::shape::Dtype;
 
+/// The model in one paragraph, for display under every table.
+pub const DESCRIPTION: &str = "Time per kernel = floor (launch and library overhead) + max(compute, memory). \
+    Compute: convolutions and linear layers as GEMMs, cut into tiles that run in waves over the GPU's SMs at the \
+    sustained peak (clocks under load) of tensor cores when the channels are aligned, else CUDA cores; Winograd \
+    for fp32 3×3; no tiles on CPUs and Apple GPUs. Memory: read-once bytes at 80% of the datasheet bandwidth. \
+    Norms, activations and adds are kernels of their own unless fused. Bound: compute, memory, overhead (the \
+    floor dominates) or underfilled (compute-bound with most SMs idle). Roofline (best case) = \
+    max(FLOPs / datasheet peak, read-once bytes / datasheet bandwidth). Checked against DeepBench's cuDNN times.";
+
 /// Switches of the time model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct TimeOptions {
