@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::core::analysis::{Analysis, Row};
 use crate::core::rf::AxisRf;
-use crate::core::timing::Terms;
+use crate::core::timing::{self, Terms};
 
 /// A float that is a whole number is written as an integer (`212`, not `212.0`).
 fn number(v: f64) -> Value {
@@ -45,7 +45,7 @@ fn row(a: &Analysis, r: &Row) -> Value {
         "time_s": s.map(|s| s.time_s),
         "bound": s.map(|s| s.bound.key()),
         "roofline_s": s.map(|s| s.roofline_s),
-        "time_terms": s.map(|s| terms(&s.terms)),
+        "time_terms": s.map(|s| terms(&timing::row_terms(s, a.options.dtype, &a.options.device))),
         "rf": s.map(|s| rf(&s.rf.h, &s.rf.w)),
         "diagnostic": r.diagnostic.as_ref().map(|d| d.to_string()),
     })

@@ -14,7 +14,7 @@ use crate::core::layer::{Act, Conv, Layer, Pair};
 use crate::core::limits::{MAX_BATCH, MAX_CHANNELS, MAX_ROWS, MAX_SPATIAL};
 use crate::core::rf::Rf;
 use crate::core::shape::{Dtype, Shape};
-use crate::core::timing::{self, Terms, TimeOptions, Work};
+use crate::core::timing::{self, TimeOptions, Work};
 
 /// Which operations count towards MACs/FLOPs besides the multiply-accumulates of convolutions and linear layers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -178,8 +178,6 @@ pub struct Stats {
     pub roofline_s: f64,
     /// The kernel the layer runs, independent of the device: what the time model reads.
     pub work: Work,
-    /// How [`Stats::time_s`] is computed.
-    pub terms: Terms,
     pub rf: Rf,
 }
 
@@ -288,20 +286,31 @@ pub fn analyse(arch: &Architecture, options: &Options) -> Analysis {
     analysis
 }
 
-/// Times the rows of `analysis` on `device` without walking the network again: the counts stay, the times,
-/// bounds and terms are replaced, and the options record the device.
+/// Times the rows of `analysis` on `device` without walking the network again: the counts stay, the times and
+/// bounds are replaced (their terms come from [`timing::row_terms`]), and the options record the device.
 pub fn retime(analysis: &mut Analysis, device: &Device, timing: &TimeOptions) {
-    let times = timing::time(analysis, device, timing);
-    for (row, t) in analysis.rows.iter_mut().zip(times.rows) {
-        if let (Some(s), Some(t)) = (&mut row.stats, t) {
-            s.time_s = t.time_s;
-            s.bound = t.bound;
-            s.roofline_s = t.roofline_s;
-            s.terms = t.terms;
+    let mut times = Vec::with_capacity(analysis.rows.len());
+    timing::each(
+        &analysis.rows,
+        analysis.options.dtype,
+        device,
+        timing,
+        |t| {
+            times.push(t.map(|t| (t.time_s, t.bound, t.roofline_s)));
+        },
+    );
+    let (mut total, mut roofline) = (0.0, 0.0);
+    for (row, t) in analysis.rows.iter_mut().zip(times) {
+        if let (Some(s), Some((time_s, bound, roofline_s))) = (&mut row.stats, t) {
+            s.time_s = time_s;
+            s.bound = bound;
+            s.roofline_s = roofline_s;
+            total += time_s;
+            roofline += roofline_s;
         }
     }
-    analysis.totals.time_s = times.total_s;
-    analysis.totals.roofline_s = times.roofline_total_s;
+    analysis.totals.time_s = total;
+    analysis.totals.roofline_s = roofline;
     if analysis.options.device != *device {
         analysis.options.device = device.clone();
     }
@@ -634,7 +643,6 @@ impl<'a> Walker<'a> {
             } else {
                 Work::None
             },
-            terms: Terms::none(timing::Path::NoKernel),
             rf: c.rf,
         })
     }

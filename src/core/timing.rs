@@ -27,7 +27,7 @@ pub mod work;
 pub use terms::{Path, Terms};
 pub use work::{Gemm, Work};
 
-use crate::core::analysis::{Analysis, Bound, Stats};
+use crate::core::analysis::{Analysis, Bound, Row, Stats};
 use crate::core::device::{Device, DeviceKind};
 use crate::core::shape::Dtype;
 
@@ -55,6 +55,8 @@ pub struct RowTime {
     pub roofline_s: f64,
     pub bound: Bound,
     pub terms: Terms,
+    /// The row whose kernel this one is folded into.
+    pub fused_into: Option<usize>,
 }
 
 /// The times of every row (`None` for rows without numbers) and their sums.
@@ -67,16 +69,39 @@ pub struct Timings {
 
 /// Times every computed row of `analysis` on `device`; the counts are not recomputed.
 pub fn time(analysis: &Analysis, device: &Device, options: &TimeOptions) -> Timings {
-    let dtype = analysis.options.dtype;
     let mut t = Timings {
         rows: Vec::with_capacity(analysis.rows.len()),
         ..Timings::default()
     };
+    each(
+        &analysis.rows,
+        analysis.options.dtype,
+        device,
+        options,
+        |rt| {
+            if let Some(rt) = &rt {
+                t.total_s += rt.time_s;
+                t.roofline_total_s += rt.roofline_s;
+            }
+            t.rows.push(rt);
+        },
+    );
+    t
+}
+
+/// Calls `f` with every row's time in order (`None` for rows without numbers), without collecting them.
+pub fn each(
+    rows: &[Row],
+    dtype: Dtype,
+    device: &Device,
+    options: &TimeOptions,
+    mut f: impl FnMut(Option<RowTime>),
+) {
     // The row whose kernel a following batch norm or activation can join, while the shapes agree.
     let mut host: Option<(usize, crate::core::shape::Shape)> = None;
-    for row in &analysis.rows {
+    for row in rows {
         let Some(s) = &row.stats else {
-            t.rows.push(None);
+            f(None);
             host = None;
             continue;
         };
@@ -87,7 +112,7 @@ pub fn time(analysis: &Analysis, device: &Device, options: &TimeOptions) -> Timi
             _ => None,
         };
         let terms = match fused_into {
-            Some(into) => Terms::none(Path::Fused { into }),
+            Some(_) => Terms::none(Path::Fused),
             None => terms(s, dtype, device),
         };
         host = match (fused_into, s.work) {
@@ -95,17 +120,24 @@ pub fn time(analysis: &Analysis, device: &Device, options: &TimeOptions) -> Timi
             (None, Work::Gemm(_)) => Some((row.index, s.output)),
             _ => None,
         };
-        let rt = RowTime {
+        f(Some(RowTime {
             time_s: terms.time_s(),
             roofline_s: roofline(s, dtype, device),
             bound: terms.bound(),
             terms,
-        };
-        t.total_s += rt.time_s;
-        t.roofline_total_s += rt.roofline_s;
-        t.rows.push(Some(rt));
+            fused_into,
+        }));
     }
-    t
+}
+
+/// The terms of a timed row, recomputed from its stats (cheap, so rows need not carry them): what "how is this
+/// time computed" shows.
+pub fn row_terms(s: &Stats, dtype: Dtype, device: &Device) -> Terms {
+    if s.bound == Bound::Fused {
+        Terms::none(Path::Fused)
+    } else {
+        terms(s, dtype, device)
+    }
 }
 
 /// The roofline's best case: `max(work FLOPs / datasheet peak, read-once bytes / datasheet bandwidth)`.

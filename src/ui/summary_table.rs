@@ -339,6 +339,7 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
         row_window(n, *first_row, view_rows())
     };
     let (cols, table_style) = columns(a);
+    let timing = Rc::new((a.options.dtype, a.options.device.clone()));
     // Taller than its box: the box gets a fixed height and contains its layout and paint (see the CSS).
     let long = n > view_rows();
     html! {
@@ -364,7 +365,7 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
                         <th class="num" title="input + weights + output, each read or written once">{ "Read-once" }</th>
                         <th class="num" title="arithmetic intensity: FLOPs per read-once byte">{ "FLOP/B" }</th>
                         <th class="num" title="receptive field, input pixels">{ "RF" }</th>
-                        <th class="num" title="roofline estimate">{ "Time" }</th><th>{ "Bound" }</th>
+                        <th class="num" title="time model estimate; hover a time for its terms">{ "Time" }</th><th>{ "Bound" }</th>
                     </tr></thead>
                     <tbody {onkeydown}>
                         { spacer(shown.start) }
@@ -372,7 +373,7 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
                             let selected = sel.is_some_and(|s| path_contains(s, &r.path));
                             let share = permille(r.stats.map_or(0, |s| s.macs), t.macs);
                             html! {
-                                <TableRow key={r.index} row={r.clone()} {batch} {share} {selected} on_select={on_select.clone()} />
+                                <TableRow key={r.index} row={r.clone()} {batch} {share} {selected} on_select={on_select.clone()} timing={timing.clone()} />
                             }
                         }) }
                         { spacer(n - shown.end) }

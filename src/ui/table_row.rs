@@ -18,6 +18,8 @@ pub struct TableRowProps {
     pub share: u16,
     pub selected: bool,
     pub on_select: Callback<String>,
+    /// The dtype and device the times are for: the time's tooltip recomputes its terms.
+    pub timing: std::rc::Rc<(crate::core::shape::Dtype, crate::core::device::Device)>,
 }
 
 /// `part` as a share of `total` in tenths of a percent (0 to 1000): the resolution of the MACs bars.
@@ -82,7 +84,7 @@ pub fn table_row(p: &TableRowProps) -> Html {
             // "How is this time computed": the model's terms, and the roofline's best case beside them.
             let how = format!(
                 "{}\nroofline (best case): {}",
-                s.terms.explain(),
+                crate::core::timing::row_terms(s, p.timing.0, &p.timing.1).explain(),
                 seconds(s.roofline_s)
             );
             html! {

@@ -24,8 +24,8 @@ pub enum Path {
     Untiled,
     /// An element-wise or reduction pass.
     Elementwise,
-    /// Folded into the kernel of an earlier row (`into` is that row's index).
-    Fused { into: usize },
+    /// Folded into the kernel of the preceding convolution or linear layer.
+    Fused,
     /// No kernel at all (a view or an inference no-op).
     NoKernel,
 }
@@ -44,7 +44,7 @@ impl Path {
             Path::LowReuse => "direct kernel (few filters per group: low reuse)".into(),
             Path::Untiled => "GEMM (no SM/tile model on this device)".into(),
             Path::Elementwise => "element-wise kernel".into(),
-            Path::Fused { into } => format!("fused into row {into}'s kernel"),
+            Path::Fused => "fused into the preceding layer's kernel".into(),
             Path::NoKernel => "no kernel (view or no-op)".into(),
         }
     }
@@ -89,7 +89,7 @@ impl Terms {
     /// `floor + max(compute, memory)`: a kernel's fixed cost does not overlap its work, compute and memory do.
     pub fn time_s(&self) -> f64 {
         match self.path {
-            Path::NoKernel | Path::Fused { .. } => 0.0,
+            Path::NoKernel | Path::Fused => 0.0,
             _ => self.floor_s + self.compute_s.max(self.memory_s),
         }
     }
@@ -99,7 +99,7 @@ impl Terms {
     pub fn bound(&self) -> Bound {
         match self.path {
             Path::NoKernel => Bound::None,
-            Path::Fused { .. } => Bound::Fused,
+            Path::Fused => Bound::Fused,
             _ if self.floor_s >= self.compute_s.max(self.memory_s) => Bound::Overhead,
             _ if self.compute_s >= self.memory_s => match self.plan {
                 Some(p) if p.fill < 0.5 => Bound::Underfilled,
@@ -112,7 +112,7 @@ impl Terms {
     /// The terms with their inputs, one per line.
     pub fn explain(&self) -> String {
         let mut lines = vec![format!("kernel: {}", self.path.label())];
-        if matches!(self.path, Path::NoKernel | Path::Fused { .. }) {
+        if matches!(self.path, Path::NoKernel | Path::Fused) {
             lines.push("time: 0 s".into());
             return lines.join("\n");
         }
