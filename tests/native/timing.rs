@@ -4,10 +4,10 @@
 
 use std::path::PathBuf;
 
-use convscope::core::analysis::{analyse, Options};
+use convscope::core::analysis::{analyse, Bound, Options};
 use convscope::core::device::Device;
 use convscope::core::format;
-use convscope::core::timing::validate;
+use convscope::core::timing::{validate, TimeOptions};
 
 const FILES: [&str; 4] = [
     "v100_train_fp32.csv",
@@ -91,4 +91,56 @@ fn the_roofline_stays_the_datasheet_best_case() {
     assert!((s.roofline_s - compute.max(memory)).abs() < 1e-12);
     // The model never beats the best case.
     assert!(s.time_s > s.roofline_s);
+}
+
+#[test]
+fn switching_the_device_retimes_without_walking_again() {
+    let arch = convscope::core::presets::find("resnet50")
+        .expect("preset")
+        .architecture()
+        .expect("architecture");
+    let a100 = Device::find("a100").expect("a100");
+    let mut a = analyse(&arch, &Options::default());
+    convscope::core::analysis::retime(&mut a, &a100, &TimeOptions::default());
+    let fresh = analyse(
+        &arch,
+        &Options {
+            device: a100,
+            ..Options::default()
+        },
+    );
+    assert_eq!(a, fresh);
+}
+
+#[test]
+fn fusion_folds_batch_norm_and_activation_into_the_convolution() {
+    let arch = convscope::core::presets::find("resnet18")
+        .expect("preset")
+        .architecture()
+        .expect("architecture");
+    let plain = analyse(&arch, &Options::default());
+    let fused = analyse(
+        &arch,
+        &Options {
+            timing: TimeOptions { fused: true },
+            ..Options::default()
+        },
+    );
+    let row = |a: &convscope::core::analysis::Analysis, i: usize| a.rows[i].stats.expect("stats");
+    for (i, r) in fused.rows.iter().enumerate() {
+        let prev = i.checked_sub(1).map(|p| fused.rows[p].class);
+        let s = row(&fused, i);
+        // conv → bn → relu chains fold; a ReLU after a residual add runs on its own.
+        let folds = match r.class {
+            "BatchNorm2d" => prev == Some("Conv2d"),
+            "ReLU" => prev == Some("BatchNorm2d") && i >= 2 && fused.rows[i - 2].class == "Conv2d",
+            _ => false,
+        };
+        if folds {
+            assert_eq!((s.bound, s.time_s), (Bound::Fused, 0.0), "{}", r.path);
+        } else {
+            assert_eq!(s.time_s, row(&plain, i).time_s, "{}", r.path);
+        }
+    }
+    assert!(fused.totals.time_s < plain.totals.time_s);
 }
