@@ -74,13 +74,15 @@ fn dispatch(argv: &[String], out: &mut dyn Write) -> Result<(), String> {
                 .iter()
                 .map(|d| {
                     format!(
-                        "{:<11} {:<42} fp32 {:>6} FLOP/s  fp16 {:>6} FLOP/s  {:>6} B/s  ({})",
+                        "{:<11} {:<42} fp32 {:>6} FLOP/s  fp16 {:>6} FLOP/s  {:>6} B/s  ({})\n{:<11} time model: {}",
                         d.key,
                         d.name,
                         report::si(d.peak[0]),
                         report::si(d.peak[1]),
                         report::si(d.bandwidth),
-                        d.source
+                        d.source,
+                        "",
+                        d.model_source
                     )
                 })
                 .collect();

@@ -144,3 +144,56 @@ fn fusion_folds_batch_norm_and_activation_into_the_convolution() {
     }
     assert!(fused.totals.time_s < plain.totals.time_s);
 }
+
+fn cli(args: &[&str]) -> (i32, String, String) {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = convscope::cli::run(&args, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
+}
+
+#[test]
+fn validate_command_names_bad_files_and_rows() {
+    let dir = std::env::temp_dir().join(format!("convscope-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let good = dir.join("v100_train_fp32.csv");
+    std::fs::write(
+        &good,
+        "W,H,C,N,K,S_filter_w,R_filter_h,pad_w,pad_h,stride_w,stride_h,fwd_ms\n\
+         56,56,64,8,64,3,3,1,1,1,1,0.106\n\
+         56,56,64,8,x,3,3,1,1,1,1,0.1\n",
+    )
+    .expect("write");
+    let unnamed = dir.join("numbers.csv");
+    std::fs::write(&unnamed, "W,H\n").expect("write");
+    let (code, out, err) = cli(&[
+        "validate",
+        good.to_str().expect("path"),
+        unnamed.to_str().expect("path"),
+        "/nonexistent/p100_fp32.csv",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("v100_train_fp32.csv"))
+        .expect("a line for the good file");
+    let cells: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(&cells[1..5], ["v100", "fp32", "1", "|"], "{line}");
+    assert!(
+        out.contains("skipped line 3: K `x` is not a whole number"),
+        "{out}"
+    );
+    assert!(out.contains("numbers.csv: which device?"), "{out}");
+    assert!(
+        out.contains("/nonexistent/p100_fp32.csv: cannot read"),
+        "{out}"
+    );
+    let (code, _, err) = cli(&["validate", unnamed.to_str().expect("path")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no file could be validated"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
