@@ -56,6 +56,10 @@ const US: f64 = 1e-6;
 /// 12–13 µs; a launch alone costs ~5 µs.
 const FLOOR_CUDA10: f64 = 10.0 * US;
 
+/// The floor of a kernel with CUDA 8 and cuDNN 6, as DeepBench ran its older GPUs: its smallest forward times are
+/// 35 µs on P100 and 11–15 µs on TITAN Xp; for the GPUs it measured but we do not check against, we assume 15 µs.
+const FLOOR_CUDA8: f64 = 15.0 * US;
+
 /// The datasheet figures of one preset.
 struct Sheet {
     key: &'static str,
@@ -285,6 +289,78 @@ impl Device {
                     13.0 * US,
                     "30 SMs; base clock 1405 MHz (NVIDIA); 13 µs floor (CUDA 8, cuDNN 6: DeepBench's smallest \
                      TITAN Xp times are 11–15 µs)",
+                ),
+            ),
+            // NVIDIA GeForce GTX 1080 Ti (GP102): 3,584 CUDA cores at 1582 MHz boost = 11.34 TFLOPS fp32, dp4a int8
+            // at 4×, 484 GB/s GDDR5X; fp16 at the fp32 rate (GP102's native fp16 is 1/64 rate), no bf16.
+            Device::preset(
+                Sheet {
+                    key: "gtx1080ti",
+                    name: "NVIDIA GeForce GTX 1080 Ti",
+                    peak: [11.34 * T, 11.34 * T, 11.34 * T, 45.36 * T],
+                    bandwidth: 484.0 * G,
+                    source: "NVIDIA GeForce GTX 1080 Ti specifications; Pascal GP102 dp4a",
+                },
+                gpu(
+                    1480.0 / 1582.0,
+                    28,
+                    false,
+                    FLOOR_CUDA8,
+                    "28 SMs, base clock 1480 MHz (NVIDIA); 15 µs floor (CUDA 8, cuDNN 6 era, assumed)",
+                ),
+            ),
+            // NVIDIA TITAN X (Pascal, GP102): 3,584 CUDA cores at 1531 MHz boost = 10.97 TFLOPS fp32, dp4a int8 at
+            // 4×, 480 GB/s GDDR5X; fp16 at the fp32 rate, no bf16.
+            Device::preset(
+                Sheet {
+                    key: "titanx_pascal",
+                    name: "NVIDIA TITAN X (Pascal)",
+                    peak: [10.97 * T, 10.97 * T, 10.97 * T, 43.9 * T],
+                    bandwidth: 480.0 * G,
+                    source: "NVIDIA TITAN X (Pascal) specifications; Pascal GP102 dp4a",
+                },
+                gpu(
+                    1417.0 / 1531.0,
+                    28,
+                    false,
+                    FLOOR_CUDA8,
+                    "28 SMs, base clock 1417 MHz (NVIDIA); 15 µs floor (CUDA 8, cuDNN 6 era, assumed)",
+                ),
+            ),
+            // NVIDIA Tesla M40 (Maxwell GM200): 3,072 CUDA cores at 1114 MHz boost = 6.84 TFLOPS fp32, 288 GB/s
+            // GDDR5; no fast fp16, bf16 or int8: all at the fp32 rate.
+            Device::preset(
+                Sheet {
+                    key: "m40",
+                    name: "NVIDIA Tesla M40",
+                    peak: [6.84 * T; 4],
+                    bandwidth: 288.0 * G,
+                    source: "NVIDIA Tesla M40 datasheet",
+                },
+                gpu(
+                    948.0 / 1114.0,
+                    24,
+                    false,
+                    FLOOR_CUDA8,
+                    "24 SMs, base clock 948 MHz (NVIDIA datasheet); 15 µs floor (CUDA 8, cuDNN 6 era, assumed)",
+                ),
+            ),
+            // NVIDIA GeForce GTX TITAN X (Maxwell GM200): 3,072 CUDA cores at 1075 MHz boost = 6.6 TFLOPS fp32,
+            // 336.5 GB/s GDDR5; all dtypes at the fp32 rate.
+            Device::preset(
+                Sheet {
+                    key: "titanx_maxwell",
+                    name: "NVIDIA GeForce GTX TITAN X (Maxwell)",
+                    peak: [6.6 * T; 4],
+                    bandwidth: 336.5 * G,
+                    source: "NVIDIA GeForce GTX TITAN X specifications",
+                },
+                gpu(
+                    1000.0 / 1075.0,
+                    24,
+                    false,
+                    FLOOR_CUDA8,
+                    "24 SMs, base clock 1000 MHz (NVIDIA); 15 µs floor (CUDA 8, cuDNN 6 era, assumed)",
                 ),
             ),
             // Apple M2 Max (38-core GPU) press release, Jan 2023: "up to 13.6 teraflops", 400 GB/s unified memory.

@@ -210,10 +210,23 @@ fn pearson(a: &[f64], b: &[f64]) -> f64 {
 /// The device and dtype a DeepBench file name implies (`v100_train_fp16.csv` → `v100`, fp16).
 pub fn setting_from_name(name: &str) -> (Option<Device>, Option<Dtype>) {
     let lower = name.to_ascii_lowercase();
-    let device = ["v100", "p100", "titanxp", "t4", "a100", "h100", "rtx4090"]
-        .into_iter()
-        .find(|k| lower.contains(k))
-        .and_then(Device::find);
+    // DeepBench's names for its GPUs (`TitanX` is the Maxwell one), longest first where one contains another.
+    let device = [
+        ("titanxp", "titanxp"),
+        ("titanx_pascal", "titanx_pascal"),
+        ("titanx", "titanx_maxwell"),
+        ("1080ti", "gtx1080ti"),
+        ("m40", "m40"),
+        ("v100", "v100"),
+        ("p100", "p100"),
+        ("t4", "t4"),
+        ("a100", "a100"),
+        ("h100", "h100"),
+        ("rtx4090", "rtx4090"),
+    ]
+    .into_iter()
+    .find(|(name, _)| lower.contains(name))
+    .and_then(|(_, key)| Device::find(key));
     let dtype = Dtype::ALL.into_iter().find(|d| lower.contains(d.name()));
     (device, dtype)
 }
@@ -285,5 +298,21 @@ mod tests {
         assert!(p.messages[0].starts_with("line 3: C `a`"));
         assert!(p.messages[1].starts_with("line 4: fwd_ms `N/A`"));
         assert!(parse_csv("W,H\n1,2\n").messages[0].contains("no `C` column"));
+    }
+
+    #[test]
+    fn file_names_name_deepbench_gpus() {
+        let key = |n: &str| setting_from_name(n).0.map(|d| d.key);
+        assert_eq!(key("DeepBench_NV_TitanXp.csv").as_deref(), Some("titanxp"));
+        assert_eq!(
+            key("titanx_pascal_infer_int8.csv").as_deref(),
+            Some("titanx_pascal")
+        );
+        assert_eq!(
+            key("DeepBench_NV_TitanX.csv").as_deref(),
+            Some("titanx_maxwell")
+        );
+        assert_eq!(key("1080ti_train_fp32.csv").as_deref(), Some("gtx1080ti"));
+        assert_eq!(setting_from_name("t4_train_fp16.csv").1, Some(Dtype::Fp16));
     }
 }
