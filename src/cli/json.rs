@@ -76,7 +76,7 @@ pub fn document(a: &Analysis, spec: &str) -> Value {
         "input": [a.input.c, a.input.h, a.input.w],
         "batch": o.batch,
         "dtype": o.dtype.name(),
-        "device": o.device.key,
+        "device": o.device.link_key(),
         "fused": o.timing.fused,
         "conventions": o.counting.describe(),
         "input_error": a.input_error,
