@@ -254,3 +254,114 @@ pub fn terms(s: &Stats, dtype: Dtype, device: &Device) -> Terms {
         direct
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::analysis::{analyse, Options};
+    use crate::core::format;
+
+    /// The last row's terms of `spec` at `batch` on `device` in `dtype`.
+    fn last(spec: &str, batch: u64, device: &str, dtype: Dtype) -> (Stats, Terms) {
+        let arch = format::parse(spec).expect("spec");
+        let device = Device::find(device).expect("device");
+        let a = analyse(
+            &arch,
+            &Options {
+                batch,
+                dtype,
+                device: device.clone(),
+                ..Options::default()
+            },
+        );
+        let s = a.rows.last().and_then(|r| r.stats).expect("stats");
+        (s, row_terms(&s, dtype, &device))
+    }
+
+    #[test]
+    fn three_channels_in_fp16_pad_to_eight_on_cuda_cores() {
+        // 3×224×224 → 64 filters 3×3 at batch 8 on a V100: K = 3·9 = 27 padded to 8·9 = 72.
+        let (_, t) = last("v1/3x224x224/conv(64,3,p1,nobias)", 8, "v100", Dtype::Fp16);
+        assert_eq!(t.path, Path::Padded { align: 8 });
+        let p = t.plan.expect("tiled");
+        // 8·224·224 = 401,408 rows: 3,136 tiles of 128 × one of 128 (the generic kernel's only tile).
+        assert_eq!((p.tile.m, p.tile.n, p.tiles), (128, 128, 3136));
+        let cuda = Device::find("v100")
+            .expect("v100")
+            .sustained_for(Dtype::Fp32);
+        let waves = 3136_u64.div_ceil(80) as f64;
+        let expected = waves * 2.0 * 128.0 * 128.0 * 72.0 / (cuda / 80.0);
+        assert!((t.compute_s - expected).abs() < 1e-9 * expected);
+    }
+
+    #[test]
+    fn aligned_fp16_uses_tensor_cores_and_fp32_3x3_may_use_winograd() {
+        let (_, t) = last("v1/64x56x56/conv(64,3,p1,nobias)", 16, "v100", Dtype::Fp16);
+        assert_eq!(t.path, Path::TensorCores);
+        let (_, t) = last(
+            "v1/64x112x112/conv(128,3,p1,nobias)",
+            16,
+            "v100",
+            Dtype::Fp32,
+        );
+        assert_eq!(t.path, Path::Winograd);
+        // Strided: no Winograd.
+        let (_, t) = last(
+            "v1/64x112x112/conv(128,3,s2,p1,nobias)",
+            16,
+            "v100",
+            Dtype::Fp32,
+        );
+        assert_eq!(t.path, Path::CudaCores);
+    }
+
+    #[test]
+    fn small_products_depthwise_and_cpus_take_their_own_paths() {
+        let (_, t) = last("v1/2048x1x1/flatten/linear(1000)", 1, "t4", Dtype::Fp32);
+        assert_eq!(t.path, Path::MatrixVector);
+        let (_, t) = last(
+            "v1/32x112x112/conv(32,3,p1,g32,nobias)",
+            1,
+            "t4",
+            Dtype::Fp32,
+        );
+        assert_eq!(t.path, Path::LowReuse);
+        let (_, t) = last(
+            "v1/64x56x56/conv(64,3,p1,nobias)",
+            1,
+            "laptop_cpu",
+            Dtype::Fp32,
+        );
+        assert_eq!(t.path, Path::Untiled);
+        assert!(t.plan.is_none());
+    }
+
+    #[test]
+    fn a_strided_1x1_reads_a_quarter_of_its_input() {
+        let (s, t) = last("v1/256x56x56/conv(512,1,s2,nobias)", 1, "t4", Dtype::Fp32);
+        let input = 256.0 * 56.0 * 56.0 * 4.0;
+        assert!((s.traffic_bytes() as f64 - t.bytes - 0.75 * input).abs() < 1.0);
+    }
+
+    #[test]
+    fn the_explanation_states_every_term() {
+        let (s, t) = last(
+            "v1/512x7x7/conv(512,3,p1,nobias)",
+            1,
+            "titanxp",
+            Dtype::Int8,
+        );
+        let text = t.explain();
+        for part in [
+            "kernel: tiled GEMM on tensor cores",
+            "compute:",
+            "tiles of",
+            "memory:",
+            "floor:",
+        ] {
+            assert!(text.contains(part), "{text}");
+        }
+        // 49 output pixels and 512 filters: 4 tiles on 30 SMs, without split-K (cuDNN 6).
+        assert_eq!(s.bound, Bound::Underfilled);
+    }
+}
