@@ -24,8 +24,9 @@ usage:
   convscope link <preset | spec>   print the URL fragment that opens it in the app (same options as summary)
   convscope chart <compute|rf|tradeoff|roofline> <preset | spec | @file> --out FILE.svg [summary's options]
                   [--metric macs|flops|time|traffic|params|activations] [--by layer|block|stage] [--log] [--dark]
-  convscope validate [--device NAME] [--dtype D] FILE.csv...
-                                   score the time model and the roofline against measured times (DeepBench CSVs)
+  convscope validate [--device NAME] [--dtype D] [--calibrate] FILE.csv...
+                                   score the time model and the roofline against measured times (DeepBench CSVs);
+                                   --calibrate fits the device's compute, bandwidth and floor to each file first
   convscope presets                list the presets
   convscope devices                list the device presets
 ";

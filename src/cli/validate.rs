@@ -7,11 +7,12 @@ use crate::core::device::Device;
 use crate::core::shape::Dtype;
 use crate::core::timing::validate::{self, Figures};
 
-/// Runs the command: `[--device NAME] [--dtype D] FILE...`; the device and dtype default to what each file's name
+/// Runs the command: `[--device NAME] [--dtype D] [--calibrate] FILE...`; the device and dtype default to what each file's name
 /// says (`v100_train_fp16.csv`).
 pub fn run(argv: &[String], out: &mut dyn Write) -> Result<(), String> {
     let mut device: Option<Device> = None;
     let mut dtype: Option<Dtype> = None;
+    let mut calibrate = false;
     let mut files = Vec::new();
     let mut it = argv.iter();
     while let Some(arg) = it.next() {
@@ -27,6 +28,7 @@ pub fn run(argv: &[String], out: &mut dyn Write) -> Result<(), String> {
                     Dtype::from_name(v).ok_or_else(|| format!("--dtype: unknown dtype `{v}`"))?,
                 );
             }
+            "--calibrate" => calibrate = true,
             f if f.starts_with("--") => return Err(format!("validate: unknown option `{f}`")),
             f => files.push(f.to_string()),
         }
@@ -42,7 +44,7 @@ pub fn run(argv: &[String], out: &mut dyn Write) -> Result<(), String> {
     );
     let mut failures = 0;
     for path in &files {
-        match one(path, device.as_ref(), dtype) {
+        match one(path, device.as_ref(), dtype, calibrate) {
             Ok(line) => text += &line,
             Err(msg) => {
                 failures += 1;
@@ -57,7 +59,12 @@ pub fn run(argv: &[String], out: &mut dyn Write) -> Result<(), String> {
     Ok(())
 }
 
-fn one(path: &str, device: Option<&Device>, dtype: Option<Dtype>) -> Result<String, String> {
+fn one(
+    path: &str,
+    device: Option<&Device>,
+    dtype: Option<Dtype>,
+    calibrate: bool,
+) -> Result<String, String> {
     let name = std::path::Path::new(path)
         .file_name()
         .map_or(path.to_string(), |n| n.to_string_lossy().into_owned());
@@ -70,15 +77,23 @@ fn one(path: &str, device: Option<&Device>, dtype: Option<Dtype>) -> Result<Stri
         .or(named_dtype)
         .ok_or("which dtype? the file name names none; give --dtype")?;
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
-    let r = validate::validate(&text, &device, dtype)?;
+    let base = device.key.clone();
+    let (device, r) = if calibrate {
+        validate::calibrate(&text, &device, dtype)?
+    } else {
+        (device.clone(), validate::validate(&text, &device, dtype)?)
+    };
     let mut line = format!(
         "{name:<26} {:<8} {:<5} {:>4} | {} | {}\n",
-        device.key,
+        base,
         dtype.name(),
         r.model.n,
         cells(&r.roofline),
         cells(&r.model)
     );
+    if calibrate {
+        line += &format!("  calibrated: --device {}\n", device.link_key());
+    }
     for m in &r.messages {
         line += &format!("  skipped {m}\n");
     }

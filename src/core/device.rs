@@ -44,6 +44,9 @@ pub struct Device {
     pub split_k: bool,
     /// The shortest time of any kernel: launch and library overhead, in seconds.
     pub floor_s: f64,
+    /// Scales the achievable bandwidth of the time model (1 except on calibrated devices); the roofline keeps the
+    /// datasheet bandwidth.
+    pub bandwidth_scale: f64,
     /// Where the time model's numbers (SMs, sustained clock, floor) come from.
     pub model_source: &'static str,
 }
@@ -120,6 +123,7 @@ impl Device {
             sms: 0,
             split_k: true,
             floor_s: FLOOR_CUDA10,
+            bandwidth_scale: 1.0,
             model_source: "user-defined; no SM count (no tile or wave quantisation), 10 µs floor",
         }
     }
@@ -136,6 +140,7 @@ impl Device {
             sms: model.sms,
             split_k: model.split_k,
             floor_s: model.floor_s,
+            bandwidth_scale: 1.0,
             model_source: model.source,
         }
     }
@@ -409,7 +414,8 @@ impl Device {
         ]
     }
 
-    /// The device's link and command-line form: its preset key, or the `custom:` string that rebuilds it.
+    /// The device's link and command-line form: its preset key, the `custom:` string that rebuilds it, or a
+    /// calibrated device's `cal:` key.
     pub fn link_key(&self) -> String {
         if self.key != "custom" {
             return self.key.clone();
@@ -421,11 +427,15 @@ impl Device {
         s
     }
 
-    /// The one parser of a device's link and command-line form: a preset key (case-insensitive), or
-    /// `custom:<peak TFLOP/s>:<bandwidth GB/s>[:<SMs>:<floor µs>]` (the short form is the original link form).
+    /// The one parser of a device's link and command-line form: a preset key (case-insensitive),
+    /// `custom:<peak TFLOP/s>:<bandwidth GB/s>[:<SMs>:<floor µs>]` (the short form is the original link form), or
+    /// a calibrated preset `cal:<preset>:<compute ×>:<bandwidth ×>:<floor µs>`.
     pub fn find(key: &str) -> Option<Device> {
         if let Some(rest) = key.strip_prefix("custom:") {
             return Device::parse_custom(rest);
+        }
+        if let Some(rest) = key.strip_prefix("cal:") {
+            return crate::core::timing::calibrate::parse(rest);
         }
         Device::presets()
             .into_iter()

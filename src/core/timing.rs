@@ -19,6 +19,7 @@
 //!
 //! Checked against DeepBench's cuDNN times (`convscope validate`, `tests/native/timing.rs`).
 
+pub mod calibrate;
 pub mod gemm;
 pub mod terms;
 pub mod validate;
@@ -159,7 +160,7 @@ fn alignment(dtype: Dtype) -> u64 {
 
 /// The terms of one row's own kernel.
 pub fn terms(s: &Stats, dtype: Dtype, device: &Device) -> Terms {
-    let bandwidth = device.bandwidth * gemm::BANDWIDTH_EFFICIENCY;
+    let bandwidth = device.bandwidth * gemm::BANDWIDTH_EFFICIENCY * device.bandwidth_scale;
     let flops = s.work_flops as f64;
     let traffic = s.traffic_bytes() as f64;
     let cuda = device.sustained_for(Dtype::Fp32);

@@ -197,3 +197,29 @@ fn validate_command_names_bad_files_and_rows() {
     assert!(err.contains("no file could be validated"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn calibration_to_a_file_improves_its_median_error() {
+    let Some(dir) = deepbench() else { return };
+    for name in FILES {
+        let text = std::fs::read_to_string(dir.join(name)).expect("readable CSV");
+        let (device, dtype) = validate::setting_from_name(name);
+        let (device, dtype) = (
+            device.expect("device in name"),
+            dtype.expect("dtype in name"),
+        );
+        let plain = validate::validate(&text, &device, dtype).expect("usable rows");
+        let (calibrated, fitted) = validate::calibrate(&text, &device, dtype).expect("a fit");
+        assert!(
+            fitted.model.median_factor <= plain.model.median_factor,
+            "{name}: {} > {}",
+            fitted.model.median_factor,
+            plain.model.median_factor
+        );
+        // The calibrated device travels as a link and comes back the same.
+        assert_eq!(
+            Device::find(&calibrated.link_key()).map(|d| d.link_key()),
+            Some(calibrated.link_key())
+        );
+    }
+}

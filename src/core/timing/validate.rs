@@ -2,10 +2,11 @@
 //! estimates each row with the model and the roofline, and scores both (median error factor, share within 1.5×
 //! and 2×, Spearman rank correlation). Reading the files is the front end's job; this takes their text.
 
-use crate::core::analysis::{analyse, Counting, Options};
+use crate::core::analysis::{analyse, Counting, Options, Stats};
 use crate::core::device::Device;
 use crate::core::format;
 use crate::core::shape::Dtype;
+use crate::core::timing::calibrate::{self, Sample};
 use crate::core::timing::TimeOptions;
 
 /// One measured convolution: its convscope spec, batch and measured forward time.
@@ -114,6 +115,15 @@ pub struct Estimate {
 
 /// Analyses a case's spec at its batch, as the app would, and returns both estimates.
 pub fn estimate(case: &Case, device: &Device, dtype: Dtype) -> Result<Estimate, String> {
+    let s = stats(case, device, dtype)?;
+    Ok(Estimate {
+        model_s: s.time_s,
+        roofline_s: s.roofline_s,
+    })
+}
+
+/// The analysis row of a case's single convolution.
+fn stats(case: &Case, device: &Device, dtype: Dtype) -> Result<Stats, String> {
     let arch = format::parse(&case.spec).map_err(|e| format!("{}: {e}", case.spec))?;
     let options = Options {
         batch: case.batch,
@@ -123,15 +133,34 @@ pub fn estimate(case: &Case, device: &Device, dtype: Dtype) -> Result<Estimate, 
         timing: TimeOptions::default(),
     };
     let a = analyse(&arch, &options);
-    let s = a
-        .rows
+    a.rows
         .first()
         .and_then(|r| r.stats)
-        .ok_or_else(|| format!("{} at batch {}: not computed", case.spec, case.batch))?;
-    Ok(Estimate {
-        model_s: s.time_s,
-        roofline_s: s.roofline_s,
-    })
+        .ok_or_else(|| format!("{} at batch {}: not computed", case.spec, case.batch))
+}
+
+/// Fits `device`'s time-model scales to one file's measurements ([`calibrate::fit`]) and scores the calibrated
+/// device on the same file.
+pub fn calibrate(
+    text: &str,
+    device: &Device,
+    dtype: Dtype,
+) -> Result<(Device, FileReport), String> {
+    let parsed = parse_csv(text);
+    let samples: Vec<Sample> = parsed
+        .cases
+        .iter()
+        .filter_map(|c| {
+            stats(c, device, dtype).ok().map(|s| Sample {
+                stats: s,
+                measured_s: c.measured_s,
+            })
+        })
+        .collect();
+    let fit = calibrate::fit(&samples, dtype, device).ok_or("no usable rows")?;
+    let calibrated = calibrate::apply(device, &fit);
+    let report = validate(text, &calibrated, dtype)?;
+    Ok((calibrated, report))
 }
 
 /// How well estimates match measurements.
