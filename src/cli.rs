@@ -4,6 +4,7 @@ mod args;
 mod chart;
 mod commands;
 mod json;
+mod measured;
 mod validate;
 
 pub use commands::run;

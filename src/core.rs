@@ -37,6 +37,7 @@ pub mod format;
 pub mod fragment;
 pub mod layer;
 pub mod limits;
+pub mod measured;
 pub mod presets;
 pub mod report;
 pub mod rf;

@@ -34,6 +34,9 @@ mod torch_reference;
 // The time model against DeepBench's measured cuDNN times.
 #[path = "native/timing.rs"]
 mod timing;
+// Measured times beside the estimate, calibration, bad measurement files.
+#[path = "native/measured.rs"]
+mod measured;
 // Charts drawn to SVG: what is drawn matches the analysis; hit tests find every mark.
 #[path = "native/charts.rs"]
 mod charts;

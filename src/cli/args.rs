@@ -25,6 +25,10 @@ pub struct Options {
     pub counting: Counting,
     /// Fold batch norm and activations into the preceding convolution (inference engine).
     pub fused: bool,
+    /// A measurement file (`convscope.measurement/1`) to compare with.
+    pub measured: Option<String>,
+    /// Fit the device to the measurement.
+    pub calibrate: bool,
 }
 
 /// Parses `<target> [--flag value]...`.
@@ -38,6 +42,8 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
         format: Format::Table,
         counting: Counting::default(),
         fused: false,
+        measured: None,
+        calibrate: false,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -45,8 +51,9 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
             Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
             _ => (arg.as_str(), None),
         };
-        if flag == "--fused" {
-            o.fused = true;
+        if flag == "--fused" || flag == "--calibrate" {
+            o.fused |= flag == "--fused";
+            o.calibrate |= flag == "--calibrate";
             continue;
         }
         if !flag.starts_with("--") {
@@ -82,6 +89,7 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
                 })?;
             }
             "--device" => o.device = Some(value()?),
+            "--measured" => o.measured = Some(value()?),
             "--format" => {
                 o.format = match value()?.as_str() {
                     "table" => Format::Table,

@@ -20,6 +20,7 @@ usage:
   convscope summary <preset | spec | @file> [--input CxHxW] [--batch N] [--dtype fp32|fp16|bf16|int8]
                     [--device NAME | custom:<TFLOP/s>:<GB/s>] [--format table|markdown|json]
                     [--count bias,norm,act,pool,addmul|all] [--fused]
+                    [--measured FILE.json [--calibrate]]   (tools/measure/measure.py's times beside the estimate)
   convscope spec <preset>          print a preset in the text format
   convscope link <preset | spec>   print the URL fragment that opens it in the app (same options as summary)
   convscope chart <compute|rf|tradeoff|roofline> <preset | spec | @file> --out FILE.svg [summary's options]
@@ -162,7 +163,16 @@ fn load(target: &str) -> Result<(Architecture, u64), String> {
 
 fn summary(rest: &[String], out: &mut dyn Write) -> Result<(), String> {
     let (state, fmt) = resolve(rest)?;
-    let fused = args::parse(rest)?.fused;
+    let flags = args::parse(rest)?;
+    let fused = flags.fused;
+    let measurement = flags
+        .measured
+        .as_deref()
+        .map(super::measured::read)
+        .transpose()?;
+    if flags.calibrate && measurement.is_none() {
+        return Err("--calibrate needs --measured FILE".into());
+    }
     let device = Device::find(&state.device).ok_or("unknown device")?;
     let options = Options {
         batch: state.batch,
@@ -172,7 +182,7 @@ fn summary(rest: &[String], out: &mut dyn Write) -> Result<(), String> {
         timing: TimeOptions { fused },
     };
     let a = analysis::analyse(&state.arch, &options);
-    let text = match fmt {
+    let mut text = match fmt {
         Format::Table => report::table(&a),
         Format::Markdown => report::markdown(&a),
         Format::Json => {
@@ -180,5 +190,11 @@ fn summary(rest: &[String], out: &mut dyn Write) -> Result<(), String> {
             serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())? + "\n"
         }
     };
+    if let Some(m) = &measurement {
+        if fmt == Format::Json {
+            return Err("--measured prints a table: use --format table or markdown".into());
+        }
+        text += &super::measured::report(&a, m, flags.calibrate)?;
+    }
     out.write_all(text.as_bytes()).map_err(|e| e.to_string())
 }

@@ -88,14 +88,14 @@ fn loss(samples: &[Sample], dtype: Dtype, device: &Device) -> f64 {
         .sum()
 }
 
-/// Fits the three scales by coordinate descent over log-spaced grids (compute and bandwidth ×1/8 to ×8, floor
+/// Fits the three scales by coordinate descent over log-spaced grids (compute and bandwidth ×1/64 to ×64, floor
 /// 0.5 µs to 1 ms), a few rounds, each refining around the best value so far.
 pub fn fit(samples: &[Sample], dtype: Dtype, device: &Device) -> Option<Fit> {
     if samples.is_empty() {
         return None;
     }
     let mut x = [1.0f64, 1.0, device.floor_s.max(1e-7)];
-    let bounds = [(0.125, 8.0), (0.125, 8.0), (0.5e-6, 1e-3)];
+    let bounds = [(1.0 / 64.0, 64.0), (1.0 / 64.0, 64.0), (0.5e-6, 1e-3)];
     let trial = |x: &[f64; 3]| {
         let fit = Fit {
             compute: x[0],
