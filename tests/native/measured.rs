@@ -119,3 +119,41 @@ fn bad_measurements_are_named() {
     let (_, _, err) = cli(&["summary", SPEC, "--calibrate"]);
     assert!(err.contains("--calibrate needs --measured FILE"), "{err}");
 }
+
+#[test]
+fn real_measurements_match_every_module_call_to_a_row() {
+    // Files written by tools/measure/measure.py on a CPU: PyTorch's own module paths and call order.
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/measured");
+    for (file, preset, batch) in [
+        ("resnet18_b1_cpu.json", "resnet18", "1"),
+        ("mobilenet_v2_b1_cpu.json", "mobilenet_v2", "1"),
+        ("resnet50_b16_cpu.json", "resnet50", "16"),
+    ] {
+        let path = dir.join(file);
+        let (code, out, err) = cli(&[
+            "summary",
+            preset,
+            "--batch",
+            batch,
+            "--measured",
+            path.to_str().expect("path"),
+        ]);
+        assert_eq!(code, 0, "{file}: {err}");
+        assert!(
+            !out.contains("Measured but not in this network"),
+            "{file}: {out}"
+        );
+        let missing = out
+            .lines()
+            .find(|l| l.starts_with("Not measured"))
+            .expect("functional ops are listed");
+        let names = missing.split_once("): ").map_or("", |(_, n)| n);
+        for name in names.split(", ") {
+            // The residual adds, and torchvision's functional adaptive_avg_pool2d in MobileNetV2's forward.
+            assert!(
+                name.ends_with(":add") || name == "adaptive_avg_pool2d",
+                "{file}: {name}"
+            );
+        }
+    }
+}
