@@ -1,8 +1,11 @@
-//! The native command line: `convscope summary | spec | link | chart | presets | devices`, parsed by clap.
+//! The native command line: `convscope summary | spec | link | diff | chart | validate | presets | devices`,
+//! parsed by clap.
 
 mod args;
 mod chart;
 mod commands;
 mod json;
+mod measured;
+mod validate;
 
 pub use commands::run;

@@ -23,7 +23,9 @@
 //!   the compulsory traffic of a layer; *no-reuse* bytes = every MAC re-reads its input element (the upper bound of
 //!   "How fast is my model?", M. Hollemans 2018) + weights + output. Arithmetic intensity = FLOPs of all the
 //!   layer's arithmetic (counted or not, as for the time) / read-once bytes.
-//! - **Time** on a device: `max(FLOPs / peak FLOP/s, read-once bytes / bandwidth)` (the roofline model).
+//! - **Time** on a device: per kernel, `floor + max(compute, memory)` with compute from GEMM tiles and waves over
+//!   the GPU's SMs at sustained peaks, memory at 80% of the datasheet bandwidth ([`timing`]); the roofline
+//!   `max(FLOPs / datasheet peak, read-once bytes / datasheet bandwidth)` is kept as the best case.
 //! - **Units** inside the code are elements, bytes, FLOPs and seconds; never MB or GFLOPs.
 
 pub mod action;
@@ -40,9 +42,11 @@ pub mod format;
 pub mod fragment;
 pub mod layer;
 pub mod limits;
+pub mod measured;
 pub mod presets;
 pub mod report;
 pub mod rf;
 pub mod selection;
 pub mod shape;
+pub mod timing;
 pub mod whatif;

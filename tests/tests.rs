@@ -37,6 +37,12 @@ mod torch_reference;
 // One identity per row: editor nodes own their rows, keys are unique, selections round-trip.
 #[path = "native/row_identity.rs"]
 mod row_identity;
+// The time model against DeepBench's measured cuDNN times.
+#[path = "native/timing.rs"]
+mod timing;
+// Measured times beside the estimate, calibration, bad measurement files.
+#[path = "native/measured.rs"]
+mod measured;
 // Charts drawn to SVG: what is drawn matches the analysis; hit tests find every mark.
 #[path = "native/charts.rs"]
 mod charts;

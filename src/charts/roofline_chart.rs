@@ -1,5 +1,7 @@
 //! Roofline: the device's compute roof and bandwidth slope for the chosen dtype, one point per layer at its
 //! arithmetic intensity and attainable FLOP/s (Williams, Waterman & Patterson, CACM 2009), memory-bound side shaded.
+//! Below each point, a small ring at the FLOP/s the time model estimates (work ÷ estimated time), joined by a
+//! thin line: the gap between the best case and the estimate.
 //!
 //! Intensity is *work* FLOPs (everything the time estimate counts, normalisation and activations included) per
 //! read-once byte, as the analysis' `intensity` column, so a batch norm sits where its time comes from even when
@@ -34,7 +36,11 @@ pub struct RoofPoint {
     pub intensity: f64,
     /// `min(peak, bandwidth × intensity)`.
     pub attainable: f64,
+    /// Work FLOPs ÷ the time model's estimate (at most `attainable`, as the model never beats the best case).
+    pub achieved: f64,
     pub time_s: f64,
+    /// The roofline's best-case time.
+    pub roofline_s: f64,
     pub bound: Bound,
 }
 
@@ -51,12 +57,20 @@ pub fn points(analysis: &Analysis) -> Vec<RoofPoint> {
             let traffic = s.traffic_bytes() as f64;
             (s.work_flops > 0 && traffic > 0.0).then(|| {
                 let intensity = s.work_flops as f64 / traffic;
+                let attainable = peak.min(bw * intensity);
                 RoofPoint {
                     row: r.index,
                     kind: s.kind,
                     intensity,
-                    attainable: peak.min(bw * intensity),
+                    attainable,
+                    // A fused row has no time of its own: it rides on its host's kernel.
+                    achieved: if s.time_s > 0.0 {
+                        (s.work_flops as f64 / s.time_s).min(attainable)
+                    } else {
+                        attainable
+                    },
                     time_s: s.time_s,
+                    roofline_s: s.roofline_s,
                     bound: s.bound,
                 }
             })
@@ -88,6 +102,7 @@ pub fn draw<DB: DrawingBackend>(
         .map(|k| Item::new(k.label(), pal.kind(*k), Mark::Dot))
         .collect();
     items.push(Item::new("memory-bound region", pal.shade, Mark::Box));
+    items.push(Item::new("time model estimate", pal.muted, Mark::Line));
     if base.is_some() {
         items.push(Item::new("baseline A", pal.muted, Mark::Dot));
     }
@@ -105,7 +120,9 @@ pub fn draw<DB: DrawingBackend>(
     let lo_i = all().map(|p| p.intensity).fold(ridge, f64::min);
     let hi_i = all().map(|p| p.intensity).fold(ridge, f64::max);
     let (x0, x1) = decades(lo_i / 2.0, hi_i * 4.0);
-    let lo_f = all().map(|p| p.attainable).fold(peak, f64::min);
+    let lo_f = all()
+        .map(|p| p.attainable.min(p.achieved))
+        .fold(peak, f64::min);
     let (y0, y1) = decades(lo_f / 2.0, peak * 2.0);
     let mut chart = ChartBuilder::on(&plot_area)
         .margin_left(frame.margin)
@@ -175,6 +192,25 @@ pub fn draw<DB: DrawingBackend>(
     };
     let mut order: Vec<&RoofPoint> = pts.iter().collect();
     order.sort_by(|a, b| a.time_s.total_cmp(&b.time_s));
+    // The time model's estimate under each point: a thin line down to a small ring.
+    chart.draw_series(
+        order
+            .iter()
+            .filter(|p| p.achieved < p.attainable * 0.99)
+            .map(|p| {
+                PathElement::new(
+                    vec![(p.intensity, p.attainable), (p.intensity, p.achieved)],
+                    pal.kind(p.kind).mix(0.5).stroke_width(1),
+                )
+            }),
+    )?;
+    chart.draw_series(order.iter().map(|p| {
+        Circle::new(
+            (p.intensity, p.achieved),
+            2,
+            pal.kind(p.kind).mix(0.8).stroke_width(1),
+        )
+    }))?;
     let marks = marks::stack(order.iter().map(|p| {
         let at = (p.intensity, p.attainable);
         marks::Mark {
@@ -219,11 +255,13 @@ pub fn draw<DB: DrawingBackend>(
                 },
                 label: format!("#{} {} · {}", row.index, row.path, row.class),
                 detail: format!(
-                    "{} FLOP/B, attainable {}\n{}-bound, estimated {}",
+                    "{} FLOP/B, attainable {} (roofline {})\nestimated {} at {}, {}",
                     si(p.intensity),
                     si_unit(p.attainable, "FLOP/s"),
-                    p.bound.key(),
-                    si_unit(p.time_s, "s")
+                    si_unit(p.roofline_s, "s"),
+                    si_unit(p.time_s, "s"),
+                    si_unit(p.achieved, "FLOP/s"),
+                    p.bound.describe()
                 ),
             }
         })

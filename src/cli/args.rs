@@ -29,6 +29,27 @@ pub enum Command {
         /// How to print the layers and totals (JSON: docs/json.md)
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Measured times (tools/measure/measure.py, docs/measurement.md) to print beside the estimate
+        #[arg(long, value_name = "FILE.json")]
+        measured: Option<String>,
+        /// Fit the device's compute, bandwidth and floor to the measured times (needs --measured)
+        #[arg(long, requires = "measured")]
+        calibrate: bool,
+    },
+    /// Score the time model and the roofline against measured times (DeepBench CSVs)
+    Validate {
+        /// The device [default: what each file's name says, e.g. v100_train_fp16.csv]
+        #[arg(long, value_name = "NAME", value_parser = device)]
+        device: Option<String>,
+        /// The element type [default: what each file's name says]
+        #[arg(long, ignore_case = true, value_parser = dtype())]
+        dtype: Option<Dtype>,
+        /// Fit the device's compute, bandwidth and floor to each file first
+        #[arg(long)]
+        calibrate: bool,
+        /// DeepBench-format CSV files (../shared/deepbench/*.csv)
+        #[arg(required = true, value_name = "FILE.csv")]
+        files: Vec<String>,
     },
     /// Print a preset in the text format
     Spec {
@@ -94,12 +115,15 @@ pub struct NetworkArgs {
     /// Element type of activations and weights
     #[arg(long, ignore_case = true, default_value = "fp32", value_parser = dtype())]
     pub dtype: Dtype,
-    /// A device preset (see `convscope devices`), or custom:<TFLOP/s>:<GB/s> [default: t4]
+    /// A device preset (see `convscope devices`), or custom:<TFLOP/s>:<GB/s>[:<SMs>:<floor µs>] [default: t4]
     #[arg(long, value_name = "NAME", value_parser = device)]
     pub device: Option<String>,
     /// Optional counts to add to the MACs: any of bias, norm, act, pool, addmul, or all
     #[arg(long, value_name = "LIST", value_parser = counting)]
     pub count: Option<Counting>,
+    /// Fold batch norm and activations into the preceding convolution, as an inference engine does
+    #[arg(long)]
+    pub fused: bool,
 }
 
 fn dtype() -> impl TypedValueParser<Value = Dtype> {

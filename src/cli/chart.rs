@@ -85,6 +85,7 @@ pub fn run(a: &ChartArgs, out: &mut dyn Write) -> Result<(), String> {
         dtype: state.dtype,
         device,
         counting: state.counting,
+        timing: crate::core::timing::TimeOptions::default(),
     };
     let analysis = analysis::analyse(&state.arch, &options);
     let comparison =

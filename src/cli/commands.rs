@@ -14,6 +14,7 @@ use crate::core::format;
 use crate::core::fragment::{self, State};
 use crate::core::presets;
 use crate::core::report;
+use crate::core::timing::TimeOptions;
 
 /// Runs the command line (`argv` without the program's name); returns the process exit code. Help goes to `out`;
 /// errors go to `err`, clap's (a flag or value it rejects) as clap writes them, the others as `convscope: …`.
@@ -45,7 +46,18 @@ fn dispatch(command: &Command, out: &mut dyn Write) -> Result<(), String> {
     let write =
         |out: &mut dyn Write, text: &str| out.write_all(text.as_bytes()).map_err(|e| e.to_string());
     match command {
-        Command::Summary { network, format } => summary(network, *format, out),
+        Command::Summary {
+            network,
+            format,
+            measured,
+            calibrate,
+        } => summary(network, *format, measured.as_deref(), *calibrate, out),
+        Command::Validate {
+            device,
+            dtype,
+            calibrate,
+            files,
+        } => super::validate::run(device.as_deref(), *dtype, *calibrate, files, out),
         Command::Diff {
             a,
             network,
@@ -75,20 +87,22 @@ fn dispatch(command: &Command, out: &mut dyn Write) -> Result<(), String> {
                 .iter()
                 .map(|d| {
                     format!(
-                        "{:<11} {:<42} fp32 {:>6} FLOP/s  fp16 {:>6} FLOP/s  {:>6} B/s  ({})",
+                        "{:<11} {:<42} fp32 {:>6} FLOP/s  fp16 {:>6} FLOP/s  {:>6} B/s  ({})\n{:<11} time model: {}",
                         d.key,
                         d.name,
                         report::si(d.peak[0]),
                         report::si(d.peak[1]),
                         report::si(d.bandwidth),
-                        d.source
+                        d.source,
+                        "",
+                        d.model_source
                     )
                 })
                 .collect();
             write(
                 out,
                 &format!(
-                    "{}\ncustom:<TFLOP/s>:<GB/s> defines your own.\n",
+                    "{}\ncustom:<TFLOP/s>:<GB/s>[:<SMs>:<floor µs>] defines your own.\n",
                     lines.join("\n")
                 ),
             )
@@ -143,14 +157,15 @@ fn load(target: &str) -> Result<(Architecture, u64), String> {
     Ok((arch, 1))
 }
 
-/// The analysis of a resolved network.
-fn analyse(state: &State) -> Result<analysis::Analysis, String> {
+/// The analysis of a resolved network; `fused` folds batch norm and activations into the convolutions' kernels.
+fn analyse(state: &State, fused: bool) -> Result<analysis::Analysis, String> {
     let device = Device::find(&state.device).ok_or("unknown device")?;
     let options = Options {
         batch: state.batch,
         dtype: state.dtype,
         device,
         counting: state.counting,
+        timing: TimeOptions { fused },
     };
     Ok(analysis::analyse(&state.arch, &options))
 }
@@ -170,7 +185,7 @@ fn diff(
         ..network.clone()
     })
     .map_err(|e| format!("A: {e}"))?;
-    let (a, b) = (analyse(&sa)?, analyse(&sb)?);
+    let (a, b) = (analyse(&sa, network.fused)?, analyse(&sb, network.fused)?);
     let c = crate::core::compare::compare(&a, &b);
     let view = match by {
         DiffBy::Stage => DiffView::Stage,
@@ -193,10 +208,20 @@ fn diff(
     out.write_all(text.as_bytes()).map_err(|e| e.to_string())
 }
 
-fn summary(network: &NetworkArgs, fmt: Format, out: &mut dyn Write) -> Result<(), String> {
+fn summary(
+    network: &NetworkArgs,
+    fmt: Format,
+    measured: Option<&str>,
+    calibrate: bool,
+    out: &mut dyn Write,
+) -> Result<(), String> {
     let state = resolve(network)?;
-    let a = analyse(&state)?;
-    let text = match fmt {
+    let measurement = measured.map(super::measured::read).transpose()?;
+    if measurement.is_some() && fmt == Format::Json {
+        return Err("--measured prints a table: use --format table or markdown".into());
+    }
+    let a = analyse(&state, network.fused)?;
+    let mut text = match fmt {
         Format::Table => report::table(&a),
         Format::Markdown => report::markdown(&a),
         Format::Json => {
@@ -204,5 +229,8 @@ fn summary(network: &NetworkArgs, fmt: Format, out: &mut dyn Write) -> Result<()
             serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())? + "\n"
         }
     };
+    if let Some(m) = &measurement {
+        text += &super::measured::report(&a, m, calibrate)?;
+    }
     out.write_all(text.as_bytes()).map_err(|e| e.to_string())
 }

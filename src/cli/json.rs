@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use crate::core::analysis::{Analysis, Row};
 use crate::core::compare::{Comparison, Figures, MatchedBy, Stage};
 use crate::core::rf::AxisRf;
+use crate::core::timing::{self, Terms};
 
 /// A float that is a whole number is written as an integer (`212`, not `212.0`).
 fn number(v: f64) -> Value {
@@ -47,8 +48,25 @@ fn row(a: &Analysis, r: &Row) -> Value {
         "intensity": s.map(|s| s.intensity),
         "time_s": s.map(|s| s.time_s),
         "bound": s.map(|s| s.bound.key()),
+        "roofline_s": s.map(|s| s.roofline_s),
+        "time_terms": s.map(|s| terms(&timing::row_terms(s, a.options.dtype, &a.options.device))),
         "rf": s.map(|s| rf(&s.rf.h, &s.rf.w, s.rf.global)),
         "diagnostic": r.diagnostic.as_ref().map(|d| d.to_string()),
+    })
+}
+
+/// How a row's time is computed (see `core::timing`).
+fn terms(t: &Terms) -> Value {
+    let plan = t.plan.map(|p| {
+        json!({
+            "tile": [p.tile.m, p.tile.n], "tile_efficiency": p.tile.efficiency, "tiles": p.tiles,
+            "split_k": p.split_k, "waves": p.waves, "fill": p.fill,
+        })
+    });
+    json!({
+        "kernel": t.path.label(), "flops": number(t.flops), "rate": t.rate, "compute_s": t.compute_s,
+        "bytes": number(t.bytes), "bandwidth": t.bandwidth, "memory_s": t.memory_s, "floor_s": t.floor_s,
+        "tiling": plan,
     })
 }
 
@@ -62,7 +80,8 @@ pub fn document(a: &Analysis, spec: &str) -> Value {
         "input": [a.input.c, a.input.h, a.input.w],
         "batch": o.batch,
         "dtype": o.dtype.name(),
-        "device": o.device.key,
+        "device": o.device.link_key(),
+        "fused": o.timing.fused,
         "conventions": o.counting.describe(),
         "input_error": a.input_error,
         "truncated": a.truncated,
@@ -78,6 +97,7 @@ pub fn document(a: &Analysis, spec: &str) -> Value {
             "write_bytes": t.write_bytes,
             "no_reuse_bytes": t.no_reuse_bytes,
             "time_s": t.time_s,
+            "roofline_s": t.roofline_s,
             "diagnostics": t.diagnostics,
             "training_memory": {
                 "input_bytes": t.training.input_bytes,

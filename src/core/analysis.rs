@@ -16,6 +16,7 @@ use crate::core::layer::{Act, Conv, Layer, Pair};
 use crate::core::limits::{MAX_BATCH, MAX_CHANNELS, MAX_ROWS, MAX_SPATIAL};
 use crate::core::rf::Rf;
 use crate::core::shape::{Dtype, Shape};
+use crate::core::timing::{self, TimeOptions, Work};
 
 /// Which operations count towards MACs/FLOPs besides the multiply-accumulates of convolutions and linear layers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -86,6 +87,8 @@ pub struct Options {
     pub dtype: Dtype,
     pub device: Device,
     pub counting: Counting,
+    /// Switches of the time model (kernel fusion).
+    pub timing: TimeOptions,
 }
 
 impl Default for Options {
@@ -99,26 +102,52 @@ impl Default for Options {
             dtype: Dtype::Fp32,
             device,
             counting: Counting::default(),
+            timing: TimeOptions::default(),
         }
     }
 }
 
-/// Whether a layer's roofline time is set by arithmetic or by memory traffic.
+/// What limits a layer's estimated time (see [`crate::core::timing`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Bound {
+    /// Arithmetic at the achievable rate, with the GPU well filled.
     Compute,
+    /// Memory traffic at the achievable bandwidth.
     Memory,
+    /// The kernel's launch and library overhead exceeds both.
+    Overhead,
+    /// Compute-bound with fewer than half of the GPU's SM-slots busy: too few output tiles for the SMs.
+    Underfilled,
+    /// Folded into an earlier layer's kernel (inference engine).
+    Fused,
     /// No work and no traffic (views, inference no-ops).
     None,
 }
 
 impl Bound {
-    /// Stable name: `compute`, `memory`, `none`.
+    /// Stable name: `compute`, `memory`, `overhead`, `underfilled`, `fused`, `none`.
     pub fn key(self) -> &'static str {
         match self {
             Bound::Compute => "compute",
             Bound::Memory => "memory",
+            Bound::Overhead => "overhead",
+            Bound::Underfilled => "underfilled",
+            Bound::Fused => "fused",
             Bound::None => "none",
+        }
+    }
+
+    /// Plain-language reason, for tooltips.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Bound::Compute => "limited by arithmetic",
+            Bound::Memory => "limited by memory traffic",
+            Bound::Overhead => "limited by the kernel's launch and library overhead",
+            Bound::Underfilled => {
+                "limited by arithmetic on a GPU mostly idle: too few output tiles for its SMs"
+            }
+            Bound::Fused => "fused into the preceding layer's kernel",
+            Bound::None => "no kernel",
         }
     }
 }
@@ -143,8 +172,14 @@ pub struct Stats {
     pub no_reuse_bytes: u64,
     /// All arithmetic ([`Stats::work_flops`]) per read-once byte (0 when the layer moves no data).
     pub intensity: f64,
+    /// Estimated time under the time model ([`crate::core::timing`]).
     pub time_s: f64,
+    /// What limits [`Stats::time_s`].
     pub bound: Bound,
+    /// The roofline's best case: `max(FLOPs / datasheet peak, read-once bytes / datasheet bandwidth)`.
+    pub roofline_s: f64,
+    /// The kernel the layer runs, independent of the device: what the time model reads.
+    pub work: Work,
     pub rf: Rf,
 }
 
@@ -235,7 +270,10 @@ pub struct Totals {
     pub read_bytes: u64,
     pub write_bytes: u64,
     pub no_reuse_bytes: u64,
+    /// Estimated time under the time model.
     pub time_s: f64,
+    /// The roofline's best case.
+    pub roofline_s: f64,
     pub training: TrainingMemory,
     /// Rows with a diagnostic.
     pub diagnostics: usize,
@@ -285,7 +323,7 @@ pub fn analyse(arch: &Architecture, options: &Options) -> Analysis {
     };
     walker.seq(&arch.body, 0, flow, &mut 0);
     let totals = totals(&walker.rows, arch.input, options);
-    Analysis {
+    let mut analysis = Analysis {
         input: arch.input,
         options: options.clone(),
         rows: walker.rows,
@@ -293,7 +331,40 @@ pub fn analyse(arch: &Architecture, options: &Options) -> Analysis {
         totals,
         input_error,
         truncated: walker.truncated,
+    };
+    retime(&mut analysis, &options.device, &options.timing);
+    analysis
+}
+
+/// Times the rows of `analysis` on `device` without walking the network again: the counts stay, the times and
+/// bounds are replaced (their terms come from [`timing::row_terms`]), and the options record the device.
+pub fn retime(analysis: &mut Analysis, device: &Device, timing: &TimeOptions) {
+    let mut times = Vec::with_capacity(analysis.rows.len());
+    timing::each(
+        &analysis.rows,
+        analysis.options.dtype,
+        device,
+        timing,
+        |t| {
+            times.push(t.map(|t| (t.time_s, t.bound, t.roofline_s)));
+        },
+    );
+    let (mut total, mut roofline) = (0.0, 0.0);
+    for (row, t) in analysis.rows.iter_mut().zip(times) {
+        if let (Some(s), Some((time_s, bound, roofline_s))) = (&mut row.stats, t) {
+            s.time_s = time_s;
+            s.bound = bound;
+            s.roofline_s = roofline_s;
+            total += time_s;
+            roofline += roofline_s;
+        }
     }
+    analysis.totals.time_s = total;
+    analysis.totals.roofline_s = roofline;
+    if analysis.options.device != *device {
+        analysis.options.device = device.clone();
+    }
+    analysis.options.timing = *timing;
 }
 
 fn check_input(input: &Input, batch: u64) -> Option<String> {
@@ -551,9 +622,14 @@ impl<'a> Walker<'a> {
                 return None;
             }
         };
-        let outcome = cost::batch_check(layer, shape, self.options.batch)
+        let batch = self.options.batch;
+        let outcome = cost::batch_check(layer, shape, batch)
             .and_then(|()| cost::leaf(layer, shape, rf, self.image))
-            .and_then(|c| self.stats(&c).map(|s| (s, c)));
+            .and_then(|c| self.stats(&c).map(|s| (s, c)))
+            .map(|(mut s, c)| {
+                s.work = timing::work::of_layer(layer, shape, c.output, batch, c.input_elems > 0);
+                (s, c)
+            });
         self.finish(class, functional, None, outcome)
     }
 
@@ -679,15 +755,6 @@ impl<'a> Walker<'a> {
             0
         };
         let traffic = (read + write) as f64;
-        let compute_s = work_flops as f64 / o.device.peak_for(o.dtype);
-        let memory_s = traffic / o.device.bandwidth;
-        let bound = if work_flops == 0 && traffic == 0.0 {
-            Bound::None
-        } else if compute_s >= memory_s {
-            Bound::Compute
-        } else {
-            Bound::Memory
-        };
         let flops = 2 * counted;
         Ok(Stats {
             output: c.output,
@@ -709,8 +776,15 @@ impl<'a> Walker<'a> {
             } else {
                 0.0
             },
-            time_s: compute_s.max(memory_s),
-            bound,
+            // The time model fills these in once the walk is done (`retime`).
+            time_s: 0.0,
+            bound: Bound::None,
+            roofline_s: 0.0,
+            work: if moves_data {
+                Work::Elementwise
+            } else {
+                Work::None
+            },
             rf: c.rf,
         })
     }
@@ -873,7 +947,6 @@ fn totals(rows: &[Row], input: Input, options: &Options) -> Totals {
         t.read_bytes = t.read_bytes.saturating_add(s.read_bytes);
         t.write_bytes = t.write_bytes.saturating_add(s.write_bytes);
         t.no_reuse_bytes = t.no_reuse_bytes.saturating_add(s.no_reuse_bytes);
-        t.time_s += s.time_s;
     }
     t.trainable_params = t.params;
     let bytes = options.dtype.bytes();

@@ -150,12 +150,14 @@ pub fn footer(a: &Analysis) -> Vec<String> {
             thousands(t.flops)
         ),
         format!(
-            "Activations: {}; read-once traffic: {}; estimated time on {} ({}): {}",
+            "Activations: {}; read-once traffic: {}; estimated time on {} ({}{}): {} (roofline best case {})",
             bytes(t.activation_bytes),
             bytes(t.read_bytes.saturating_add(t.write_bytes)),
             a.options.device.name,
             a.options.dtype.name(),
-            seconds(t.time_s)
+            if a.options.timing.fused { ", fused" } else { "" },
+            seconds(t.time_s),
+            seconds(t.roofline_s)
         ),
         format!(
             "Training memory (batch {}): {}",
@@ -163,6 +165,7 @@ pub fn footer(a: &Analysis) -> Vec<String> {
             bytes(t.training.total_bytes)
         ),
         format!("Conventions: {}", a.options.counting.describe()),
+        format!("Time: {}", crate::core::timing::DESCRIPTION),
         format!("Training memory: {}.", TrainingMemory::DEFINITION),
     ];
     if let Some(e) = &a.input_error {

@@ -19,11 +19,18 @@ fn select_value(e: &Event) -> Option<String> {
         .map(|s| s.value())
 }
 
-/// `(peak TFLOP/s, bandwidth GB/s)` of a custom device key.
+/// `(peak TFLOP/s, bandwidth GB/s)` of a custom device key (read by the one device parser, `Device::find`).
 fn custom_numbers(key: &str) -> Option<(f64, f64)> {
-    let rest = key.strip_prefix("custom:")?;
-    let (p, b) = rest.split_once(':')?;
-    Some((p.parse().ok()?, b.parse().ok()?))
+    let d = Device::find(key).filter(|d| d.key == "custom")?;
+    Some((d.peak[0] / 1e12, d.bandwidth / 1e9))
+}
+
+/// The custom device `key` with a new peak or bandwidth; its SM count and floor, if given, are kept.
+fn custom_with(key: &str, peak_tflops: f64, bandwidth_gbs: f64) -> Option<String> {
+    let mut d = Device::find(key).filter(|d| d.key == "custom")?;
+    let base = Device::custom(peak_tflops * 1e12, bandwidth_gbs * 1e9);
+    (d.peak, d.sustained, d.bandwidth) = (base.peak, base.sustained, base.bandwidth);
+    Some(d.link_key())
 }
 
 /// The settings card.
@@ -106,9 +113,12 @@ pub fn settings_panel() -> Html {
                 .target()
                 .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
                 .and_then(|i| i.value().parse::<f64>().ok());
-            if let (Some(v), Some((p, b))) = (v, custom_numbers(&app.doc.device)) {
+            let current = &app.doc.device;
+            if let (Some(v), Some((p, b))) = (v, custom_numbers(current)) {
                 let (p, b) = if which == 0 { (v, b) } else { (p, v) };
-                let key = format!("custom:{p}:{b}");
+                let Some(key) = custom_with(current, p, b) else {
+                    return;
+                };
                 perf::send(
                     &app,
                     UiAction::Edit(Action::SetDevice(key), Gesture::Commit),

@@ -352,6 +352,7 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
     let comparison = p.compared.as_ref();
     let (cols, table_style) = columns(a, comparison.is_some());
     let ncols = if comparison.is_some() { 13 } else { 12 };
+    let timing = Rc::new((a.options.dtype, a.options.device.clone()));
     // Each row's match in A: its MACs and key.
     let vs = |i: usize| {
         comparison.map(|c| {
@@ -388,7 +389,7 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
                         <th class="num" title="input + weights + output, each read or written once">{ "Read-once" }</th>
                         <th class="num" title="arithmetic intensity: FLOPs per read-once byte">{ "FLOP/B" }</th>
                         <th class="num" title="receptive field, input pixels">{ "RF" }</th>
-                        <th class="num" title="roofline estimate">{ "Time" }</th><th>{ "Bound" }</th>
+                        <th class="num" title="time model estimate; hover a time for its terms">{ "Time" }</th><th>{ "Bound" }</th>
                         if comparison.is_some() {
                             <th class="num" title="MACs of this layer minus those of its match in the baseline A">{ "vs A" }</th>
                         }
@@ -399,7 +400,7 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
                             let selected = sel.as_ref().is_some_and(|s| s.highlights(r));
                             let share = permille(r.stats.map_or(0, |s| s.macs), t.macs);
                             html! {
-                                <TableRow key={r.index} row={r.clone()} {batch} {share} {selected} on_select={on_select.clone()} vs={vs(r.index)} />
+                                <TableRow key={r.index} row={r.clone()} {batch} {share} {selected} on_select={on_select.clone()} timing={timing.clone()} vs={vs(r.index)} />
                             }
                         }) }
                         { spacer(n - shown.end, ncols) }
