@@ -85,7 +85,7 @@ pub fn run(a: &ChartArgs, out: &mut dyn Write) -> Result<(), String> {
         dtype: state.dtype,
         device,
         counting: state.counting,
-        timing: crate::core::timing::TimeOptions::default(),
+        timing: crate::core::timing::TimeOptions { fused: state.fused },
     };
     let analysis = analysis::analyse(&state.arch, &options);
     let comparison =

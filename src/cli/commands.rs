@@ -123,6 +123,7 @@ pub(super) fn resolve(n: &NetworkArgs) -> Result<State, String> {
         state.device = device.clone();
     }
     state.counting = n.count.unwrap_or_default();
+    state.fused = n.fused;
     Ok(state)
 }
 
@@ -157,15 +158,15 @@ fn load(target: &str) -> Result<(Architecture, u64), String> {
     Ok((arch, 1))
 }
 
-/// The analysis of a resolved network; `fused` folds batch norm and activations into the convolutions' kernels.
-fn analyse(state: &State, fused: bool) -> Result<analysis::Analysis, String> {
+/// The analysis of a resolved network.
+fn analyse(state: &State) -> Result<analysis::Analysis, String> {
     let device = Device::find(&state.device).ok_or("unknown device")?;
     let options = Options {
         batch: state.batch,
         dtype: state.dtype,
         device,
         counting: state.counting,
-        timing: TimeOptions { fused },
+        timing: TimeOptions { fused: state.fused },
     };
     Ok(analysis::analyse(&state.arch, &options))
 }
@@ -185,7 +186,7 @@ fn diff(
         ..network.clone()
     })
     .map_err(|e| format!("A: {e}"))?;
-    let (a, b) = (analyse(&sa, network.fused)?, analyse(&sb, network.fused)?);
+    let (a, b) = (analyse(&sa)?, analyse(&sb)?);
     let c = crate::core::compare::compare(&a, &b);
     let view = match by {
         DiffBy::Stage => DiffView::Stage,
@@ -220,7 +221,7 @@ fn summary(
     if measurement.is_some() && fmt == Format::Json {
         return Err("--measured prints a table: use --format table or markdown".into());
     }
-    let a = analyse(&state, network.fused)?;
+    let a = analyse(&state)?;
     let mut text = match fmt {
         Format::Table => report::table(&a),
         Format::Markdown => report::markdown(&a),

@@ -334,6 +334,8 @@ pub enum Action {
     /// A device key or `custom:<TFLOP/s>:<GB/s>`.
     SetDevice(String),
     SetCounting(Counting),
+    /// Folds batch norm and activations into the preceding convolution's kernel (the time model's fused switch).
+    SetFused(bool),
     SetParam {
         at: Addr,
         param: Param,
@@ -410,6 +412,7 @@ pub fn apply(state: &mut State, action: Action) -> bool {
             }
         }
         Action::SetCounting(c) => state.counting = c,
+        Action::SetFused(on) => state.fused = on,
         Action::SetParam { at, param, value } => {
             if let Some(node) = node_mut(&mut state.arch.body, &at) {
                 set_param(node, param, value);

@@ -25,6 +25,8 @@ pub struct State {
     /// A device key (`t4`) or a custom device (`custom:<TFLOP/s>:<GB/s>`).
     pub device: String,
     pub counting: Counting,
+    /// Batch norm and activations folded into the preceding convolution's kernel (an inference engine): `fused=1`.
+    pub fused: bool,
 }
 
 impl State {
@@ -36,6 +38,7 @@ impl State {
             dtype: Dtype::Fp32,
             device: default_device(),
             counting: Counting::default(),
+            fused: false,
         }
     }
 }
@@ -98,6 +101,9 @@ pub fn encode(state: &State) -> String {
     if !on.is_empty() {
         out.push_str(&format!("&count={}", on.join(",")));
     }
+    if state.fused {
+        out.push_str("&fused=1");
+    }
     out
 }
 
@@ -147,7 +153,8 @@ mod tests {
 
     #[test]
     fn a_baseline_round_trips_with_its_own_settings() {
-        let b = State::new(format::parse("v1/3x32x32/conv(16,3,p1)/relu").expect("parses"));
+        let mut b = State::new(format::parse("v1/3x32x32/conv(16,3,p1)/relu").expect("parses"));
+        b.fused = true;
         let mut a = State::new(format::parse("v1/3x64x64/conv(8,3)").expect("parses"));
         a.batch = 8;
         a.dtype = Dtype::Fp16;
@@ -155,8 +162,8 @@ mod tests {
         let link = encode_with_base(&b, Some(&a));
         assert_eq!(
             link,
-            "arch=v1/3x32x32/conv(16,3,p1)/relu&base=v1/3x64x64/conv(8,3)&base.batch=8&base.dtype=fp16\
-             &base.count=norm"
+            "arch=v1/3x32x32/conv(16,3,p1)/relu&fused=1&base=v1/3x64x64/conv(8,3)&base.batch=8\
+             &base.dtype=fp16&base.count=norm"
         );
         let f = Fields::parse(&link).expect("short");
         assert_eq!(f.state().map(|s| s.0), Ok(b.clone()));

@@ -34,7 +34,7 @@ pub fn options(doc: &State) -> Options {
         dtype: doc.dtype,
         device: Device::find(&doc.device).unwrap_or(defaults.device),
         counting: doc.counting,
-        timing: crate::core::timing::TimeOptions::default(),
+        timing: crate::core::timing::TimeOptions { fused: doc.fused },
     }
 }
 

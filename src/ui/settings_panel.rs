@@ -105,6 +105,16 @@ pub fn settings_panel() -> Html {
             }
         })
     };
+    let on_fused = {
+        let app = app.clone();
+        Callback::from(move |e: Event| {
+            let on = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+                .is_some_and(|i| i.checked());
+            perf::send(&app, UiAction::Edit(Action::SetFused(on), Gesture::Commit));
+        })
+    };
     let custom = custom_numbers(&app.doc.device);
     let on_custom = |which: usize| {
         let app = app.clone();
@@ -177,6 +187,10 @@ pub fn settings_panel() -> Html {
                         <option value="custom" selected={custom.is_some()}>{ "Custom…" }</option>
                     </select>
                 </div>
+                <label class="check" title="Fold batch norm and activations into the preceding convolution's kernel, as TensorRT and torch.compile do">
+                    <input type="checkbox" id="fused" checked={app.doc.fused} onchange={on_fused} />
+                    { "fused kernels (inference engine)" }
+                </label>
                 if let Some((peak, bw)) = custom {
                     <div class="field">
                         <label for="custom-peak">{ "Peak TFLOP/s" }</label>

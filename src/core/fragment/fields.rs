@@ -23,6 +23,8 @@ pub struct Fields {
     pub device: Option<String>,
     /// `count=bias,norm,act,pool,addmul`: the switches named by every `count=` of the link.
     pub counting: Counting,
+    /// `fused=1`: batch norm and activations folded into the convolutions' kernels.
+    pub fused: bool,
     /// `sel=`: the selection (a module path or row key), the first value made only of letters, digits and
     /// `.:_-@` (at most 200 bytes).
     pub sel: Option<String>,
@@ -77,7 +79,7 @@ impl Fields {
         if key == "base" || key.starts_with("base.") {
             let base = self.base.get_or_insert_with(Box::default);
             match key.strip_prefix("base.") {
-                Some(k @ ("batch" | "dtype" | "device" | "count")) => base.set(k, value),
+                Some(k @ ("batch" | "dtype" | "device" | "count" | "fused")) => base.set(k, value),
                 Some(_) => {}
                 None => base.set("arch", value),
             }
@@ -116,6 +118,11 @@ impl Fields {
                     }
                 }
             }
+            "fused" => match value {
+                "1" | "true" | "on" => self.fused = true,
+                "0" | "false" | "off" => self.fused = false,
+                _ => warnings.push(format!("fused `{value}` is not 1 or 0; kernels not fused")),
+            },
             "sel" => {
                 if self.sel.is_none() && is_selection(value) {
                     self.sel = Some(value.to_string());
@@ -157,6 +164,7 @@ impl Fields {
             state.device = device.clone();
         }
         state.counting = self.counting;
+        state.fused = self.fused;
         state
     }
 }
