@@ -16,7 +16,7 @@
 //!
 //! The full grammar with examples is in `docs/format.md`. `parse(print(a)) == a` for every architecture.
 
-mod args;
+pub mod args;
 mod parse;
 mod print;
 
