@@ -86,8 +86,8 @@ pub trait Family: Sync {
 
     /// The editor's kinds of this family, in menu order.
     fn kinds(&self) -> &'static [KindDef];
-    /// The keyword of `layer`'s kind (one of [`Family::kinds`]).
-    fn kind_of(&self, layer: &Layer) -> &'static str;
+    /// `layer`'s kind, one of [`Family::kinds`].
+    fn kind_of(&self, layer: &Layer) -> &'static KindDef;
     /// The layer's knobs with their current values.
     fn knobs(&self, _layer: &Layer) -> Vec<Knob> {
         Vec::new()
@@ -189,7 +189,7 @@ pub fn push_keyed(args: &mut Vec<String>, key: &str, value: Pair, default: Pair)
     }
 }
 
-/// How many times a stride halves a map, to the nearest whole number (`log2`): 1 for 2, 2 for 3 or 4.
+/// Stages a stride moves on: `round(log2 s)` (1 for 2, 2 for 3 or 4).
 pub fn halvings(stride: u64) -> i32 {
     (stride.max(1) as f64).log2().round() as i32
 }
@@ -212,6 +212,24 @@ mod tests {
     }
 
     #[test]
+    fn every_word_is_documented_by_its_family() {
+        for family in FAMILIES {
+            for w in family.words() {
+                let quoted = format!("`{}", w.word);
+                assert!(
+                    family.doc().iter().any(|row| {
+                        row.text.split(", ").any(|t| {
+                            t == format!("{quoted}`") || t.starts_with(&format!("{quoted}("))
+                        })
+                    }),
+                    "{} has no row in docs/format.md",
+                    w.word
+                );
+            }
+        }
+    }
+
+    #[test]
     fn every_kind_belongs_to_its_family_and_prints_its_keyword() {
         for family in FAMILIES {
             for k in family.kinds() {
@@ -220,7 +238,7 @@ mod tests {
                     "{}",
                     k.keyword
                 );
-                assert_eq!(family.kind_of(&k.default), k.keyword);
+                assert_eq!(family.kind_of(&k.default), k);
                 let mut args = Vec::new();
                 assert_eq!(family.print(&k.default, &mut args), k.keyword);
             }

@@ -8,7 +8,7 @@ use crate::core::format::args::{int, pair, Arg, Args};
 use crate::core::format::VERSION;
 use crate::core::layer::{Act, Pair};
 use crate::core::limits::{MAX_CHANNELS, MAX_DEPTH, MAX_KERNEL, MAX_REPEAT, MAX_SPATIAL};
-use crate::core::ops;
+use crate::core::ops::{self, DocRow};
 
 /// Where parsing stopped and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -375,6 +375,20 @@ const STRUCTURAL: [&str; 9] = [
     "bottleneck",
     "invres",
     "mbconv",
+];
+
+/// The rows of `docs/format.md`'s layer table for the ops that are not leaf layers, after the registry's.
+pub const STRUCTURAL_DOC: [DocRow; 2] = [
+    DocRow {
+        text: "`concatpool(size)`",
+        pytorch: "fastai `AdaptiveConcatPool2d`",
+        args: "size [1]; rows `mp`, `ap`, then `:cat`",
+    },
+    DocRow {
+        text: "`se(squeeze,act)`",
+        pytorch: "torchvision `SqueezeExcitation`",
+        args: "act [relu]: relu, relu6, silu, gelu, sigmoid, hardswish; `hardsigmoid` makes the gate a hard sigmoid (MobileNetV3) instead of a sigmoid",
+    },
 ];
 
 fn build(kind: &str, at: usize, mut a: Args) -> Result<Op, ParseError> {

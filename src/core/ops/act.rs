@@ -30,9 +30,9 @@ const TABLE: [(&str, Act, &str); 10] = [
     ("leakyrelu", Act::LeakyRelu(SLOPE), "LeakyReLU"),
 ];
 
-/// The row of `TABLE` for `a` (any slope for LeakyReLU).
-fn entry(a: &Act) -> &'static (&'static str, Act, &'static str) {
-    let i = match a {
+/// The index in `TABLE` of `a` (any slope for LeakyReLU).
+fn index(a: &Act) -> usize {
+    match a {
         Act::Relu => 0,
         Act::Relu6 => 1,
         Act::Silu => 2,
@@ -43,8 +43,12 @@ fn entry(a: &Act) -> &'static (&'static str, Act, &'static str) {
         Act::Tanh => 7,
         Act::Mish => 8,
         Act::LeakyRelu(_) => 9,
-    };
-    &TABLE[i]
+    }
+}
+
+/// The row of `TABLE` for `a`.
+fn entry(a: &Act) -> &'static (&'static str, Act, &'static str) {
+    &TABLE[index(a)]
 }
 
 impl Act {
@@ -149,10 +153,10 @@ impl Family for ActFamily {
         &KINDS
     }
 
-    fn kind_of(&self, layer: &Layer) -> &'static str {
+    fn kind_of(&self, layer: &Layer) -> &'static KindDef {
         match layer {
-            Layer::Act(a) => entry(a).0,
-            _ => "relu",
+            Layer::Act(a) => &KINDS[index(a)],
+            _ => &KINDS[0],
         }
     }
 

@@ -93,7 +93,7 @@ impl Family for AdaptiveFamily {
         if let Some(s) = size(layer) {
             args.push(pair_text(s));
         }
-        self.kind_of(layer)
+        self.kind_of(layer).keyword
     }
 
     fn doc(&self) -> &'static [DocRow] {
@@ -122,10 +122,10 @@ impl Family for AdaptiveFamily {
         &KINDS
     }
 
-    fn kind_of(&self, layer: &Layer) -> &'static str {
+    fn kind_of(&self, layer: &Layer) -> &'static KindDef {
         match layer {
-            Layer::AdaptiveMaxPool(_) => "adaptivemax",
-            _ => "adaptiveavg",
+            Layer::AdaptiveMaxPool(_) => &KINDS[1],
+            _ => &KINDS[0],
         }
     }
 

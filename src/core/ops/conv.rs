@@ -264,6 +264,12 @@ fn detail(c: &Conv) -> String {
     s
 }
 
+/// The editor's kind.
+const KINDS: [KindDef; 1] = [KindDef {
+    keyword: "conv",
+    default: Layer::Conv(DEFAULT),
+}];
+
 impl Family for ConvFamily {
     fn words(&self) -> &'static [Word] {
         &[Word {
@@ -310,14 +316,11 @@ impl Family for ConvFamily {
     }
 
     fn kinds(&self) -> &'static [KindDef] {
-        &[KindDef {
-            keyword: "conv",
-            default: Layer::Conv(DEFAULT),
-        }]
+        &KINDS
     }
 
-    fn kind_of(&self, _layer: &Layer) -> &'static str {
-        "conv"
+    fn kind_of(&self, _layer: &Layer) -> &'static KindDef {
+        &KINDS[0]
     }
 
     fn knobs(&self, layer: &Layer) -> Vec<Knob> {

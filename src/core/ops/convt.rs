@@ -188,6 +188,12 @@ fn set(c: &mut ConvTranspose, param: Param, v: f64) {
     }
 }
 
+/// The editor's kind.
+const KINDS: [KindDef; 1] = [KindDef {
+    keyword: "convt",
+    default: Layer::ConvTranspose(DEFAULT),
+}];
+
 impl Family for ConvTransposeFamily {
     fn words(&self) -> &'static [Word] {
         &[Word {
@@ -234,14 +240,11 @@ impl Family for ConvTransposeFamily {
     }
 
     fn kinds(&self) -> &'static [KindDef] {
-        &[KindDef {
-            keyword: "convt",
-            default: Layer::ConvTranspose(DEFAULT),
-        }]
+        &KINDS
     }
 
-    fn kind_of(&self, _layer: &Layer) -> &'static str {
-        "convt"
+    fn kind_of(&self, _layer: &Layer) -> &'static KindDef {
+        &KINDS[0]
     }
 
     fn knobs(&self, layer: &Layer) -> Vec<Knob> {

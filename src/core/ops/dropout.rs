@@ -24,6 +24,12 @@ fn probability(layer: &Layer) -> Option<f64> {
     }
 }
 
+/// The editor's kind.
+const KINDS: [KindDef; 1] = [KindDef {
+    keyword: "dropout",
+    default: Layer::Dropout(P),
+}];
+
 impl Family for DropoutFamily {
     fn words(&self) -> &'static [Word] {
         &[
@@ -91,15 +97,12 @@ impl Family for DropoutFamily {
     }
 
     fn kinds(&self) -> &'static [KindDef] {
-        &[KindDef {
-            keyword: "dropout",
-            default: Layer::Dropout(P),
-        }]
+        &KINDS
     }
 
     /// Both are the identity at inference, so the editor shows stochastic depth as dropout.
-    fn kind_of(&self, _layer: &Layer) -> &'static str {
-        "dropout"
+    fn kind_of(&self, _layer: &Layer) -> &'static KindDef {
+        &KINDS[0]
     }
 
     fn knobs(&self, layer: &Layer) -> Vec<Knob> {

@@ -11,6 +11,12 @@ use crate::core::shape::Shape;
 /// The flatten family.
 pub struct FlattenFamily;
 
+/// The editor's kind.
+const KINDS: [KindDef; 1] = [KindDef {
+    keyword: "flatten",
+    default: Layer::Flatten,
+}];
+
 impl Family for FlattenFamily {
     fn words(&self) -> &'static [Word] {
         &[Word {
@@ -59,13 +65,10 @@ impl Family for FlattenFamily {
     }
 
     fn kinds(&self) -> &'static [KindDef] {
-        &[KindDef {
-            keyword: "flatten",
-            default: Layer::Flatten,
-        }]
+        &KINDS
     }
 
-    fn kind_of(&self, _layer: &Layer) -> &'static str {
-        "flatten"
+    fn kind_of(&self, _layer: &Layer) -> &'static KindDef {
+        &KINDS[0]
     }
 }

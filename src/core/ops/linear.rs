@@ -44,6 +44,15 @@ fn cost(out: u64, bias: bool, input: Shape, image: Image) -> Result<LeafCost, St
     })
 }
 
+/// The editor's kind.
+const KINDS: [KindDef; 1] = [KindDef {
+    keyword: "linear",
+    default: Layer::Linear {
+        out: 1000,
+        bias: true,
+    },
+}];
+
 impl Family for LinearFamily {
     fn words(&self) -> &'static [Word] {
         &[Word {
@@ -93,17 +102,11 @@ impl Family for LinearFamily {
     }
 
     fn kinds(&self) -> &'static [KindDef] {
-        &[KindDef {
-            keyword: "linear",
-            default: Layer::Linear {
-                out: 1000,
-                bias: true,
-            },
-        }]
+        &KINDS
     }
 
-    fn kind_of(&self, _layer: &Layer) -> &'static str {
-        "linear"
+    fn kind_of(&self, _layer: &Layer) -> &'static KindDef {
+        &KINDS[0]
     }
 
     fn knobs(&self, layer: &Layer) -> Vec<Knob> {

@@ -53,6 +53,22 @@ fn group_norm(groups: u64, input: Shape, rf: Rf) -> Result<LeafCost, String> {
     Ok(cost)
 }
 
+/// The editor's kinds, in menu order.
+const KINDS: [KindDef; 3] = [
+    KindDef {
+        keyword: "bn",
+        default: Layer::BatchNorm { flat: false },
+    },
+    KindDef {
+        keyword: "bn1d",
+        default: Layer::BatchNorm { flat: true },
+    },
+    KindDef {
+        keyword: "groupnorm",
+        default: Layer::GroupNorm { groups: 32 },
+    },
+];
+
 impl Family for NormFamily {
     fn words(&self) -> &'static [Word] {
         &[
@@ -145,25 +161,15 @@ impl Family for NormFamily {
     }
 
     fn kinds(&self) -> &'static [KindDef] {
-        &[
-            KindDef {
-                keyword: "bn",
-                default: Layer::BatchNorm { flat: false },
-            },
-            KindDef {
-                keyword: "bn1d",
-                default: Layer::BatchNorm { flat: true },
-            },
-            KindDef {
-                keyword: "groupnorm",
-                default: Layer::GroupNorm { groups: 32 },
-            },
-        ]
+        &KINDS
     }
 
-    fn kind_of(&self, layer: &Layer) -> &'static str {
-        let mut args = Vec::new();
-        self.print(layer, &mut args)
+    fn kind_of(&self, layer: &Layer) -> &'static KindDef {
+        match layer {
+            Layer::GroupNorm { .. } => &KINDS[2],
+            Layer::BatchNorm { flat: true } => &KINDS[1],
+            _ => &KINDS[0],
+        }
     }
 
     fn knobs(&self, layer: &Layer) -> Vec<Knob> {

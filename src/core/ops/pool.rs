@@ -250,10 +250,10 @@ impl Family for PoolFamily {
         &KINDS
     }
 
-    fn kind_of(&self, layer: &Layer) -> &'static str {
+    fn kind_of(&self, layer: &Layer) -> &'static KindDef {
         match layer {
-            Layer::AvgPool(_) => "avgpool",
-            _ => "maxpool",
+            Layer::AvgPool(_) => &KINDS[1],
+            _ => &KINDS[0],
         }
     }
 

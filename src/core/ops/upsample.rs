@@ -30,6 +30,15 @@ fn cost(scale: u64, mode: UpsampleMode, input: Shape, rf: Rf) -> Result<LeafCost
     Ok(cost)
 }
 
+/// The editor's kind.
+const KINDS: [KindDef; 1] = [KindDef {
+    keyword: "upsample",
+    default: Layer::Upsample {
+        scale: 2,
+        mode: UpsampleMode::Nearest,
+    },
+}];
+
 impl Family for UpsampleFamily {
     fn words(&self) -> &'static [Word] {
         &[Word {
@@ -87,17 +96,11 @@ impl Family for UpsampleFamily {
     }
 
     fn kinds(&self) -> &'static [KindDef] {
-        &[KindDef {
-            keyword: "upsample",
-            default: Layer::Upsample {
-                scale: 2,
-                mode: UpsampleMode::Nearest,
-            },
-        }]
+        &KINDS
     }
 
-    fn kind_of(&self, _layer: &Layer) -> &'static str {
-        "upsample"
+    fn kind_of(&self, _layer: &Layer) -> &'static KindDef {
+        &KINDS[0]
     }
 
     fn knobs(&self, layer: &Layer) -> Vec<Knob> {
