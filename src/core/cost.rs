@@ -4,6 +4,7 @@
 
 use crate::core::layer::{Layer, Pair};
 use crate::core::limits::MAX_SPATIAL;
+use crate::core::ops::{with_family, Family};
 use crate::core::rf::Rf;
 use crate::core::shape::Shape;
 // The unit tests below build layers by hand.
@@ -98,6 +99,7 @@ pub struct LeafCost {
 }
 
 /// Checked product of counts: an overflow is a diagnostic, never a wrapped number.
+#[inline]
 pub fn product(factors: &[u64]) -> Result<u64, String> {
     factors
         .iter()
@@ -106,6 +108,7 @@ pub fn product(factors: &[u64]) -> Result<u64, String> {
 }
 
 /// Checked sum of two counts.
+#[inline]
 pub fn checked_sum(a: u64, b: u64) -> Result<u64, String> {
     a.checked_add(b)
         .ok_or_else(|| "counts overflow 64 bits: sizes are too large".to_string())
@@ -138,21 +141,23 @@ pub struct Image {
 
 /// Output shape and cost of `layer` on one sample of `input`, given the receptive field so far.
 pub fn leaf(layer: &Layer, input: Shape, rf: Rf, image: Image) -> Result<LeafCost, String> {
-    let family = layer.family();
-    let mut cost = family.cost(layer, input, rf, image)?;
-    // Views (Flatten) and inference no-ops (Dropout) read nothing; every other layer reads its input once.
-    if family.moves_data(layer) {
-        cost.input_elems = input.numel();
-    }
-    Ok(cost)
+    with_family!(layer, |family| {
+        let mut cost = family.cost(layer, input, rf, image)?;
+        // Views (Flatten) and inference no-ops (Dropout) read nothing; every other layer reads its input once.
+        if family.moves_data(layer) {
+            cost.input_elems = input.numel();
+        }
+        Ok(cost)
+    })
 }
 
 /// What a layer refuses for the whole batch rather than per sample (GroupNorm on one value per group).
 pub fn batch_check(layer: &Layer, input: Shape, batch: u64) -> Result<(), String> {
-    layer.family().batch_check(layer, input, batch)
+    with_family!(layer, |family| family.batch_check(layer, input, batch))
 }
 
 /// The `C×H×W` of a map input, or why `what` cannot take a flat one.
+#[inline]
 pub fn map(input: Shape, what: &str) -> Result<(u64, u64, u64), String> {
     match input {
         Shape::Map { c, h, w } => Ok((c, h, w)),
@@ -163,6 +168,7 @@ pub fn map(input: Shape, what: &str) -> Result<(u64, u64, u64), String> {
 }
 
 /// PyTorch's sliding-window output size `floor((in + pads − d(k−1) − 1)/s) + 1`, or why there is none.
+#[inline]
 pub fn window_out(
     input: u64,
     pads: u64,
@@ -189,6 +195,7 @@ pub fn window_out(
 }
 
 /// Refuses a zero among `values`, naming them as `name`.
+#[inline]
 pub fn check_positive(name: &str, values: &[u64]) -> Result<(), String> {
     if values.contains(&0) {
         return Err(format!("{name} must be at least 1"));
@@ -197,6 +204,7 @@ pub fn check_positive(name: &str, values: &[u64]) -> Result<(), String> {
 }
 
 /// Refuses an output map larger than the format's limit.
+#[inline]
 pub fn check_spatial(h: u64, w: u64) -> Result<(), String> {
     if h > MAX_SPATIAL || w > MAX_SPATIAL {
         return Err(format!(
@@ -207,6 +215,7 @@ pub fn check_spatial(h: u64, w: u64) -> Result<(), String> {
 }
 
 /// What kind of convolution this is: depthwise, pointwise or k×k.
+#[inline]
 pub fn conv_kind(kernel: Pair, groups: u64, in_c: u64) -> OpKind {
     if groups == in_c && groups > 1 {
         OpKind::Depthwise
@@ -218,6 +227,7 @@ pub fn conv_kind(kernel: Pair, groups: u64, in_c: u64) -> OpKind {
 }
 
 /// PyTorch's checks of a convolution's groups against its channels.
+#[inline]
 pub fn check_groups(in_c: u64, out: u64, groups: u64) -> Result<(), String> {
     if groups == 0 {
         return Err("groups must be at least 1".into());

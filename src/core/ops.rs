@@ -122,26 +122,68 @@ pub static FAMILIES: [&dyn Family; 10] = [
     &upsample::UpsampleFamily,
 ];
 
+/// Runs `$body` with `$f` bound to the family of `$layer`, as its own type: the hot paths (every row's cost, the
+/// printer) call the family directly, which the compiler inlines, rather than through [`Layer::family`]'s vtable.
+/// This match is the one place that maps the [`Layer`] data to its family.
+macro_rules! with_family {
+    ($layer:expr, |$f:ident| $body:expr) => {{
+        use $crate::core::layer::Layer;
+        use $crate::core::ops;
+        match $layer {
+            Layer::Conv(_) => {
+                let $f = &ops::conv::ConvFamily;
+                $body
+            }
+            Layer::ConvTranspose(_) => {
+                let $f = &ops::convt::ConvTransposeFamily;
+                $body
+            }
+            Layer::BatchNorm { .. } | Layer::GroupNorm { .. } => {
+                let $f = &ops::norm::NormFamily;
+                $body
+            }
+            Layer::Act(_) => {
+                let $f = &ops::act::ActFamily;
+                $body
+            }
+            Layer::MaxPool(_) | Layer::AvgPool(_) => {
+                let $f = &ops::pool::PoolFamily;
+                $body
+            }
+            Layer::AdaptiveAvgPool(_) | Layer::AdaptiveMaxPool(_) => {
+                let $f = &ops::adaptive::AdaptiveFamily;
+                $body
+            }
+            Layer::Flatten => {
+                let $f = &ops::flatten::FlattenFamily;
+                $body
+            }
+            Layer::Linear { .. } => {
+                let $f = &ops::linear::LinearFamily;
+                $body
+            }
+            Layer::Dropout(_) | Layer::StochasticDepth(_) => {
+                let $f = &ops::dropout::DropoutFamily;
+                $body
+            }
+            Layer::Upsample { .. } => {
+                let $f = &ops::upsample::UpsampleFamily;
+                $body
+            }
+        }
+    }};
+}
+pub(crate) use with_family;
+
 impl Layer {
     /// The family that declares this layer.
     pub fn family(&self) -> &'static dyn Family {
-        match self {
-            Layer::Conv(_) => &conv::ConvFamily,
-            Layer::ConvTranspose(_) => &convt::ConvTransposeFamily,
-            Layer::BatchNorm { .. } | Layer::GroupNorm { .. } => &norm::NormFamily,
-            Layer::Act(_) => &act::ActFamily,
-            Layer::MaxPool(_) | Layer::AvgPool(_) => &pool::PoolFamily,
-            Layer::AdaptiveAvgPool(_) | Layer::AdaptiveMaxPool(_) => &adaptive::AdaptiveFamily,
-            Layer::Flatten => &flatten::FlattenFamily,
-            Layer::Linear { .. } => &linear::LinearFamily,
-            Layer::Dropout(_) | Layer::StochasticDepth(_) => &dropout::DropoutFamily,
-            Layer::Upsample { .. } => &upsample::UpsampleFamily,
-        }
+        with_family!(self, |f| f as &'static dyn Family)
     }
 
     /// PyTorch class name, as torchinfo and `print(model)` show it.
     pub fn class(&self) -> &'static str {
-        self.family().class(self)
+        with_family!(self, |f| f.class(self))
     }
 }
 
@@ -165,6 +207,7 @@ pub fn doc_rows() -> impl Iterator<Item = &'static DocRow> {
 }
 
 /// A pair as the text format writes it: one number when square, else `HxW`.
+#[inline]
 pub fn pair_text(p: Pair) -> String {
     if p.is_square() {
         p.h.to_string()

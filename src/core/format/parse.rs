@@ -392,11 +392,6 @@ pub const STRUCTURAL_DOC: [DocRow; 2] = [
 ];
 
 fn build(kind: &str, at: usize, mut a: Args) -> Result<Op, ParseError> {
-    if let Some((family, word)) = ops::lookup(kind) {
-        let layer = family.parse(word.word, &mut a)?;
-        a.finish(word.accepts)?;
-        return Ok(Op::Layer(layer));
-    }
     match kind {
         "concatpool" => {
             let size = match a.positional(0) {
@@ -438,12 +433,17 @@ fn build(kind: &str, at: usize, mut a: Args) -> Result<Op, ParseError> {
             Ok(Op::Block(b))
         }
         _ => {
-            let known: Vec<&str> = ops::keywords().chain(STRUCTURAL).collect();
-            Err(ParseError::new(
-                at,
-                &format!("a layer: {}", known.join(", ")),
-                &format!("`{kind}`"),
-            ))
+            let Some((family, word)) = ops::lookup(kind) else {
+                let known: Vec<&str> = ops::keywords().chain(STRUCTURAL).collect();
+                return Err(ParseError::new(
+                    at,
+                    &format!("a layer: {}", known.join(", ")),
+                    &format!("`{kind}`"),
+                ));
+            };
+            let layer = family.parse(word.word, &mut a)?;
+            a.finish(word.accepts)?;
+            Ok(Op::Layer(layer))
         }
     }
 }

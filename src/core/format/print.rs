@@ -7,6 +7,7 @@ use crate::core::format::parse::SE_ACTS;
 use crate::core::format::VERSION;
 use crate::core::layer::{Act, Layer, Pair};
 use crate::core::ops::pair_text as pair;
+use crate::core::ops::{with_family, Family};
 
 /// The spec of `arch`; [`crate::core::format::parse`] reads it back to an equal value.
 pub fn print(arch: &Architecture) -> String {
@@ -106,7 +107,7 @@ fn call(out: &mut String, name: &str, args: &[String]) {
 
 fn layer_to(out: &mut String, layer: &Layer) {
     let mut args = Vec::new();
-    let name = layer.family().print(layer, &mut args);
+    let name = with_family!(layer, |family| family.print(layer, &mut args));
     call(out, name, &args);
 }
 

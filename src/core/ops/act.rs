@@ -137,6 +137,7 @@ impl Family for ActFamily {
         }
     }
 
+    #[inline]
     fn cost(
         &self,
         _layer: &Layer,

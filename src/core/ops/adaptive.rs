@@ -22,6 +22,7 @@ fn adaptive_axis(rf: AxisRf, input: u64, out: u64, extent: u64) -> AxisRf {
     rf.window(kernel, input as f64 / out as f64, 0, 1)
 }
 
+#[inline]
 fn cost(size: Pair, input: Shape, rf: Rf, image: Image) -> Result<LeafCost, String> {
     let (c, h, w) = map(input, "Adaptive pooling")?;
     check_positive("output size", &[size.h, size.w])?;
@@ -111,6 +112,7 @@ impl Family for AdaptiveFamily {
         }
     }
 
+    #[inline]
     fn cost(&self, layer: &Layer, input: Shape, rf: Rf, image: Image) -> Result<LeafCost, String> {
         match size(layer) {
             Some(s) => cost(s, input, rf, image),

@@ -103,6 +103,7 @@ fn print(c: &Conv, args: &mut Vec<String>) {
     }
 }
 
+#[inline]
 fn cost(c: &Conv, input: Shape, rf: Rf) -> Result<LeafCost, String> {
     let (in_c, h, w) = map(input, "Conv2d")?;
     check_positive(
@@ -301,6 +302,7 @@ impl Family for ConvFamily {
         "Conv2d"
     }
 
+    #[inline]
     fn cost(&self, layer: &Layer, input: Shape, rf: Rf, _image: Image) -> Result<LeafCost, String> {
         match layer {
             Layer::Conv(c) => cost(c, input, rf),

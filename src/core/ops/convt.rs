@@ -74,6 +74,7 @@ fn print(c: &ConvTranspose, args: &mut Vec<String>) {
     }
 }
 
+#[inline]
 fn cost(c: &ConvTranspose, input: Shape, rf: Rf) -> Result<LeafCost, String> {
     let (in_c, h, w) = map(input, "ConvTranspose2d")?;
     check_positive(
@@ -225,6 +226,7 @@ impl Family for ConvTransposeFamily {
         "ConvTranspose2d"
     }
 
+    #[inline]
     fn cost(&self, layer: &Layer, input: Shape, rf: Rf, _image: Image) -> Result<LeafCost, String> {
         match layer {
             Layer::ConvTranspose(c) => cost(c, input, rf),

@@ -81,6 +81,7 @@ impl Family for DropoutFamily {
         }
     }
 
+    #[inline]
     fn cost(
         &self,
         _layer: &Layer,
@@ -92,6 +93,7 @@ impl Family for DropoutFamily {
         Ok(LeafCost::passthrough(input, rf, OpKind::Other))
     }
 
+    #[inline]
     fn moves_data(&self, _layer: &Layer) -> bool {
         false
     }

@@ -45,6 +45,7 @@ impl Family for FlattenFamily {
         "Flatten"
     }
 
+    #[inline]
     fn cost(
         &self,
         _layer: &Layer,
@@ -60,6 +61,7 @@ impl Family for FlattenFamily {
     }
 
     /// A view: nothing is read or written.
+    #[inline]
     fn moves_data(&self, _layer: &Layer) -> bool {
         false
     }

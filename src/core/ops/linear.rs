@@ -13,6 +13,7 @@ use crate::core::shape::Shape;
 /// The linear family.
 pub struct LinearFamily;
 
+#[inline]
 fn cost(out: u64, bias: bool, input: Shape, image: Image) -> Result<LeafCost, String> {
     let in_f = match input {
         Shape::Flat { f } => f,
@@ -94,6 +95,7 @@ impl Family for LinearFamily {
         "Linear"
     }
 
+    #[inline]
     fn cost(&self, layer: &Layer, input: Shape, _rf: Rf, image: Image) -> Result<LeafCost, String> {
         match layer {
             Layer::Linear { out, bias } => cost(*out, *bias, input, image),

@@ -131,6 +131,7 @@ impl Family for NormFamily {
         }
     }
 
+    #[inline]
     fn cost(&self, layer: &Layer, input: Shape, rf: Rf, _image: Image) -> Result<LeafCost, String> {
         match layer {
             Layer::GroupNorm { groups } => group_norm(*groups, input, rf),

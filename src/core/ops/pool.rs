@@ -78,6 +78,7 @@ fn pool_out(
     })
 }
 
+#[inline]
 fn cost(p: &Pool, input: Shape, rf: Rf, max: bool) -> Result<LeafCost, String> {
     let name = if max { "MaxPool2d" } else { "AvgPool2d" };
     let (c, h, w) = map(input, name)?;
@@ -235,6 +236,7 @@ impl Family for PoolFamily {
         }
     }
 
+    #[inline]
     fn cost(&self, layer: &Layer, input: Shape, rf: Rf, _image: Image) -> Result<LeafCost, String> {
         match pool(layer) {
             Some((p, max)) => cost(p, input, rf, max),

@@ -13,6 +13,7 @@ use crate::core::shape::Shape;
 /// The upsampling family.
 pub struct UpsampleFamily;
 
+#[inline]
 fn cost(scale: u64, mode: UpsampleMode, input: Shape, rf: Rf) -> Result<LeafCost, String> {
     let (c, h, w) = map(input, "Upsample")?;
     check_positive("scale_factor", &[scale])?;
@@ -81,6 +82,7 @@ impl Family for UpsampleFamily {
         "Upsample"
     }
 
+    #[inline]
     fn cost(&self, layer: &Layer, input: Shape, rf: Rf, _image: Image) -> Result<LeafCost, String> {
         match layer {
             Layer::Upsample { scale, mode } => cost(*scale, *mode, input, rf),
