@@ -1055,6 +1055,96 @@ mod tests {
         assert_eq!(conv_out(&s, &at), 64);
     }
 
+    /// Every knob the editor shows takes its bounds (and values beyond them) and reads back what the schema's
+    /// clamp says, and the state still survives a link: the editor and the format cannot disagree.
+    #[test]
+    fn every_knob_takes_its_bounds_and_round_trips() {
+        use crate::core::knob::Control;
+        for (label, template) in templates() {
+            let mut knobs = op_knobs(&template.op);
+            knobs.push(repeat_knob(&template));
+            for knob in knobs {
+                let (lo, hi) = match knob.control {
+                    Control::Whole { min, max, .. } => (min as f64, max as f64),
+                    Control::Fraction { min, max, .. } => (min, max),
+                    Control::Toggle => (0.0, 1.0),
+                };
+                for value in [
+                    lo,
+                    hi,
+                    (lo + hi) / 2.0 + 0.123,
+                    lo - 1.0,
+                    hi + 1.0,
+                    f64::NAN,
+                ] {
+                    let mut s = state("simple_cnn");
+                    let at = Addr::top(0);
+                    apply(
+                        &mut s,
+                        Action::Insert {
+                            at: at.clone(),
+                            node: template.clone(),
+                        },
+                    );
+                    let param = knob.param;
+                    apply(
+                        &mut s,
+                        Action::SetParam {
+                            at: at.clone(),
+                            param,
+                            value,
+                        },
+                    );
+                    round_trips(&s);
+                    let n = node(&s.arch.body, &at).expect("inserted");
+                    let read = op_knobs(&n.op)
+                        .into_iter()
+                        .chain([repeat_knob(n)])
+                        .find(|k| k.param == param)
+                        .map(|k| k.value);
+                    let expected = knob.clamp(value).unwrap_or(knob.value);
+                    assert_eq!(read, Some(expected), "{label}: {param:?} = {value}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_kind_menu_lists_every_family_in_registry_order() {
+        let labels: Vec<&str> = Kind::ALL.iter().map(Kind::label).collect();
+        assert_eq!(
+            labels,
+            [
+                "Conv2d",
+                "ConvTranspose2d",
+                "BatchNorm2d",
+                "BatchNorm1d",
+                "GroupNorm",
+                "ReLU",
+                "ReLU6",
+                "SiLU",
+                "GELU",
+                "Sigmoid",
+                "Hardswish",
+                "Hardsigmoid",
+                "Tanh",
+                "Mish",
+                "LeakyReLU",
+                "MaxPool2d",
+                "AvgPool2d",
+                "AdaptiveAvgPool2d",
+                "AdaptiveMaxPool2d",
+                "Flatten",
+                "Linear",
+                "Dropout",
+                "Upsample",
+            ]
+        );
+        for kind in Kind::ALL {
+            assert_eq!(Kind::named(kind.keyword()), Some(kind));
+        }
+    }
+
     #[test]
     fn block_knobs_are_editable() {
         let mut s = state("resnet50");

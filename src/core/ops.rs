@@ -1,8 +1,14 @@
 //! The op registry: every leaf layer family is one module under `ops/` that declares all of it (its keywords,
 //! parsing and printing, output shape and costs, PyTorch class, editor kinds and knobs, documentation row), and the
-//! parser, printer, cost walker, editor and `docs/format.md` all derive from [`FAMILIES`]. Adding a layer type is
-//! writing one module, adding its data to [`Layer`] and listing it here (ripgrep's `crates/core/flags/defs.rs` is
-//! the model: each flag is one type, and the parser, `--help` and the man page derive from it).
+//! parser, printer, cost walker, editor and `docs/format.md` all derive from [`FAMILIES`] (ripgrep's
+//! `crates/core/flags/defs.rs` is the model: each flag is one type, and the parser, `--help` and the man page derive
+//! from it).
+//!
+//! Adding a layer type: write `ops/<family>.rs` implementing [`Family`], give its data a variant of [`Layer`], map
+//! that variant in [`with_family!`] and list the family in [`FAMILIES`] (menu and documentation order), then paste
+//! the row `format::layer_table()` prints into `docs/format.md` (a test compares them). Nothing else names a
+//! family: the parser's keywords and error message, the printer, the costs, the editor's kinds, sliders and layer
+//! tree, and the what-if's stages all ask the registry.
 
 use crate::core::cost::{Image, LeafCost};
 use crate::core::format::args::Args;
@@ -26,6 +32,7 @@ pub mod upsample;
 /// One keyword of the text format and the arguments it accepts (named in error messages).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Word {
+    /// The keyword (`conv`, `bn1d`).
     pub word: &'static str,
     /// What `Args::finish` names when an argument is left over (`"none"` for a bare keyword).
     pub accepts: &'static str,
@@ -34,21 +41,27 @@ pub struct Word {
 /// One row of the layer table in `docs/format.md`: the text, the PyTorch module, the arguments.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DocRow {
+    /// How it is written (`` `conv(out,k,…)` ``).
     pub text: &'static str,
+    /// The PyTorch module(s).
     pub pytorch: &'static str,
+    /// The arguments with their defaults; empty for none.
     pub args: &'static str,
 }
 
 /// One kind the editor's "Kind" menu offers: the keyword it is known by and the layer a switch to it starts from.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct KindDef {
+    /// The text format's keyword of the kind.
     pub keyword: &'static str,
+    /// The layer a switch to this kind (or the insert menu) starts from.
     pub default: Layer,
 }
 
 /// What a layer hands on when the editor switches it to another kind (width, kernel, stride, bias).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Carry {
+    /// Output channels or features.
     pub out: Option<u64>,
     pub kernel: Option<Pair>,
     pub stride: Option<Pair>,
@@ -240,7 +253,6 @@ pub fn halvings(stride: u64) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::format::args::Args;
 
     #[test]
     fn every_word_is_declared_once_and_parses_into_its_family() {
@@ -286,6 +298,5 @@ mod tests {
                 assert_eq!(family.print(&k.default, &mut args), k.keyword);
             }
         }
-        let _ = Args::new("x", Vec::new(), 0);
     }
 }
