@@ -391,6 +391,18 @@ pub const STRUCTURAL_DOC: [DocRow; 2] = [
     },
 ];
 
+/// The error for a word no op has, listing every keyword. Out of line: the parser's hot path stays small.
+#[cold]
+#[inline(never)]
+fn unknown(kind: &str, at: usize) -> ParseError {
+    let known: Vec<&str> = ops::keywords().chain(STRUCTURAL).collect();
+    ParseError::new(
+        at,
+        &format!("a layer: {}", known.join(", ")),
+        &format!("`{kind}`"),
+    )
+}
+
 fn build(kind: &str, at: usize, mut a: Args) -> Result<Op, ParseError> {
     match kind {
         "concatpool" => {
@@ -434,12 +446,7 @@ fn build(kind: &str, at: usize, mut a: Args) -> Result<Op, ParseError> {
         }
         _ => {
             let Some((family, word)) = ops::lookup(kind) else {
-                let known: Vec<&str> = ops::keywords().chain(STRUCTURAL).collect();
-                return Err(ParseError::new(
-                    at,
-                    &format!("a layer: {}", known.join(", ")),
-                    &format!("`{kind}`"),
-                ));
+                return Err(unknown(kind, at));
             };
             let layer = family.parse(word.word, &mut a)?;
             a.finish(word.accepts)?;
