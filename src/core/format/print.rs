@@ -100,7 +100,13 @@ fn call(out: &mut String, name: &str, args: &[String]) {
     out.push_str(name);
     if !args.is_empty() {
         out.push('(');
-        out.push_str(&args.join(","));
+        // Straight into `out`: a joined copy would cost an allocation per layer.
+        for (i, arg) in args.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(arg);
+        }
         out.push(')');
     }
 }
