@@ -7,231 +7,108 @@ use crate::core::analysis::Counting;
 use crate::core::arch::{Architecture, Block, Input, Node, Op, Residual};
 use crate::core::format;
 use crate::core::fragment::{self, State};
-use crate::core::layer::{
-    Act, Conv, ConvTranspose, Groups, Layer, Padding, Pair, Pool, UpsampleMode,
-};
-use crate::core::limits::{
-    MAX_BATCH, MAX_CHANNELS, MAX_KERNEL, MAX_REPEAT, MAX_SCALE, MAX_SPATIAL,
-};
+pub use crate::core::knob::Param;
+use crate::core::knob::{Knob, Ladder};
+use crate::core::layer::{Act, Conv, Groups, Layer, Padding, Pair};
+use crate::core::limits::{MAX_BATCH, MAX_CHANNELS, MAX_KERNEL, MAX_REPEAT, MAX_SPATIAL};
+use crate::core::ops::{Family, KindDef, FAMILIES};
 use crate::core::presets;
 use crate::core::shape::Dtype;
 
-/// A numeric knob of a layer or block. One generic [`Action::SetParam`] sets any of them; a knob that does not
-/// apply to the addressed node is ignored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Param {
-    /// Output channels or features; a block's `planes` or `out`.
-    Out,
-    /// Square kernel size (conv, pool, MBConv).
-    Kernel,
-    Stride,
-    /// Square explicit padding per side.
-    Padding,
-    /// `padding="same"` on (non-zero) or off.
-    SamePadding,
-    Dilation,
-    /// Channel groups (conv, transposed conv, bottleneck).
-    Groups,
-    /// One group per input channel on (non-zero) or off.
-    Depthwise,
-    /// Bias on (non-zero) or off.
-    Bias,
-    OutputPadding,
-    CeilMode,
-    /// Output size of an adaptive pool or concat pool.
-    Size,
-    /// Dropout probability.
-    Prob,
-    /// Upsampling factor.
-    Scale,
-    /// Bilinear (non-zero) or nearest upsampling.
-    Bilinear,
-    /// LeakyReLU negative slope.
-    Slope,
-    /// Expansion ratio of a bottleneck, inverted residual or MBConv.
-    Expansion,
-    /// Bottleneck base width.
-    BaseWidth,
-    /// Squeeze channels of squeeze-and-excitation.
-    Squeeze,
-    /// The node's repeat count.
-    Repeat,
+/// A kind the editor can switch a leaf layer to: one of the [`KindDef`]s the op registry declares.
+#[derive(Clone, Copy)]
+pub struct Kind {
+    family: &'static dyn Family,
+    def: &'static KindDef,
 }
 
-/// The kinds a leaf layer can be switched between in the editor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Kind {
-    Conv,
-    ConvTranspose,
-    BatchNorm2d,
-    BatchNorm1d,
-    GroupNorm,
-    Relu,
-    Relu6,
-    Silu,
-    Gelu,
-    Sigmoid,
-    Hardswish,
-    Hardsigmoid,
-    Tanh,
-    Mish,
-    LeakyRelu,
-    MaxPool,
-    AvgPool,
-    AdaptiveAvgPool,
-    AdaptiveMaxPool,
-    Flatten,
-    Linear,
-    Dropout,
-    Upsample,
+impl PartialEq for Kind {
+    fn eq(&self, other: &Kind) -> bool {
+        self.def.keyword == other.def.keyword
+    }
+}
+
+impl Eq for Kind {}
+
+impl std::hash::Hash for Kind {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.def.keyword.hash(state);
+    }
+}
+
+impl std::fmt::Debug for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Kind({})", self.def.keyword)
+    }
+}
+
+/// Every kind, in menu order: the registry's families in order, each family's kinds in order.
+#[derive(Clone, Copy, Debug)]
+pub struct Kinds;
+
+impl Kinds {
+    /// The kinds, in menu order.
+    pub fn iter(self) -> impl Iterator<Item = Kind> {
+        FAMILIES.iter().flat_map(|family| {
+            family.kinds().iter().map(move |def| Kind {
+                family: *family,
+                def,
+            })
+        })
+    }
+
+    /// The `i`-th kind of the menu.
+    pub fn get(self, i: usize) -> Option<Kind> {
+        self.iter().nth(i)
+    }
+}
+
+impl IntoIterator for Kinds {
+    type Item = Kind;
+    type IntoIter = std::vec::IntoIter<Kind>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter().collect::<Vec<_>>().into_iter()
+    }
 }
 
 impl Kind {
     /// All kinds, in menu order.
-    pub const ALL: [Kind; 23] = [
-        Kind::Conv,
-        Kind::ConvTranspose,
-        Kind::BatchNorm2d,
-        Kind::BatchNorm1d,
-        Kind::GroupNorm,
-        Kind::Relu,
-        Kind::Relu6,
-        Kind::Silu,
-        Kind::Gelu,
-        Kind::Sigmoid,
-        Kind::Hardswish,
-        Kind::Hardsigmoid,
-        Kind::Tanh,
-        Kind::Mish,
-        Kind::LeakyRelu,
-        Kind::MaxPool,
-        Kind::AvgPool,
-        Kind::AdaptiveAvgPool,
-        Kind::AdaptiveMaxPool,
-        Kind::Flatten,
-        Kind::Linear,
-        Kind::Dropout,
-        Kind::Upsample,
-    ];
+    pub const ALL: Kinds = Kinds;
+
+    /// The kind known by `keyword` (`conv`, `bn1d`, `leakyrelu`).
+    pub fn named(keyword: &str) -> Option<Kind> {
+        Kind::ALL.iter().find(|k| k.def.keyword == keyword)
+    }
+
+    /// The text format's keyword of the kind.
+    pub fn keyword(self) -> &'static str {
+        self.def.keyword
+    }
 
     /// The PyTorch class name, shown in menus.
     pub fn label(self) -> &'static str {
-        self.default_layer().class()
+        self.def.default.class()
     }
 
     /// The kind of a layer (`StochasticDepth` counts as dropout: both are the identity at inference).
     pub fn of(layer: &Layer) -> Kind {
-        match layer {
-            Layer::Conv(_) => Kind::Conv,
-            Layer::ConvTranspose(_) => Kind::ConvTranspose,
-            Layer::BatchNorm { flat: false } => Kind::BatchNorm2d,
-            Layer::BatchNorm { flat: true } => Kind::BatchNorm1d,
-            Layer::GroupNorm { .. } => Kind::GroupNorm,
-            Layer::Act(Act::Relu) => Kind::Relu,
-            Layer::Act(Act::Relu6) => Kind::Relu6,
-            Layer::Act(Act::Silu) => Kind::Silu,
-            Layer::Act(Act::Gelu) => Kind::Gelu,
-            Layer::Act(Act::Sigmoid) => Kind::Sigmoid,
-            Layer::Act(Act::Hardswish) => Kind::Hardswish,
-            Layer::Act(Act::Hardsigmoid) => Kind::Hardsigmoid,
-            Layer::Act(Act::Tanh) => Kind::Tanh,
-            Layer::Act(Act::Mish) => Kind::Mish,
-            Layer::Act(Act::LeakyRelu(_)) => Kind::LeakyRelu,
-            Layer::MaxPool(_) => Kind::MaxPool,
-            Layer::AvgPool(_) => Kind::AvgPool,
-            Layer::AdaptiveAvgPool(_) => Kind::AdaptiveAvgPool,
-            Layer::AdaptiveMaxPool(_) => Kind::AdaptiveMaxPool,
-            Layer::Flatten => Kind::Flatten,
-            Layer::Linear { .. } => Kind::Linear,
-            Layer::Dropout(_) | Layer::StochasticDepth(_) => Kind::Dropout,
-            Layer::Upsample { .. } => Kind::Upsample,
+        let family = layer.family();
+        Kind {
+            family,
+            def: family.kind_of(layer),
         }
     }
 
     /// A new layer of this kind with PyTorch's defaults (and "half" padding for convolutions).
     pub fn default_layer(self) -> Layer {
-        let mut conv = Conv::new(64, 3);
-        conv.padding = Padding::Explicit(Pair::square(1));
-        match self {
-            Kind::Conv => Layer::Conv(conv),
-            Kind::ConvTranspose => Layer::ConvTranspose(ConvTranspose {
-                out: 64,
-                kernel: Pair::square(2),
-                stride: Pair::square(2),
-                padding: Pair::square(0),
-                output_padding: Pair::square(0),
-                dilation: Pair::square(1),
-                groups: 1,
-                bias: true,
-            }),
-            Kind::BatchNorm2d => Layer::BatchNorm { flat: false },
-            Kind::BatchNorm1d => Layer::BatchNorm { flat: true },
-            Kind::GroupNorm => Layer::GroupNorm { groups: 32 },
-            Kind::Relu => Layer::Act(Act::Relu),
-            Kind::Relu6 => Layer::Act(Act::Relu6),
-            Kind::Silu => Layer::Act(Act::Silu),
-            Kind::Gelu => Layer::Act(Act::Gelu),
-            Kind::Sigmoid => Layer::Act(Act::Sigmoid),
-            Kind::Hardswish => Layer::Act(Act::Hardswish),
-            Kind::Hardsigmoid => Layer::Act(Act::Hardsigmoid),
-            Kind::Tanh => Layer::Act(Act::Tanh),
-            Kind::Mish => Layer::Act(Act::Mish),
-            Kind::LeakyRelu => Layer::Act(Act::LeakyRelu(0.01)),
-            Kind::MaxPool => Layer::MaxPool(Pool::new(2)),
-            Kind::AvgPool => Layer::AvgPool(Pool::new(2)),
-            Kind::AdaptiveAvgPool => Layer::AdaptiveAvgPool(Pair::square(1)),
-            Kind::AdaptiveMaxPool => Layer::AdaptiveMaxPool(Pair::square(1)),
-            Kind::Flatten => Layer::Flatten,
-            Kind::Linear => Layer::Linear {
-                out: 1000,
-                bias: true,
-            },
-            Kind::Dropout => Layer::Dropout(0.5),
-            Kind::Upsample => Layer::Upsample {
-                scale: 2,
-                mode: UpsampleMode::Nearest,
-            },
-        }
+        self.def.default
     }
 
     /// `from` turned into this kind, keeping what carries over (width, kernel, stride, bias).
     pub fn convert(self, from: &Layer) -> Layer {
-        let mut to = self.default_layer();
-        let (out, kernel, stride, bias) = match *from {
-            Layer::Conv(c) => (Some(c.out), Some(c.kernel), Some(c.stride), Some(c.bias)),
-            Layer::ConvTranspose(c) => (Some(c.out), Some(c.kernel), Some(c.stride), Some(c.bias)),
-            Layer::Linear { out, bias } => (Some(out), None, None, Some(bias)),
-            Layer::MaxPool(p) | Layer::AvgPool(p) => (None, Some(p.kernel), Some(p.stride), None),
-            _ => (None, None, None, None),
-        };
-        match &mut to {
-            Layer::Conv(c) => {
-                c.out = out.unwrap_or(c.out);
-                c.kernel = kernel.unwrap_or(c.kernel);
-                c.stride = stride.unwrap_or(c.stride);
-                c.bias = bias.unwrap_or(c.bias);
-                c.padding = Padding::Explicit(Pair {
-                    h: c.kernel.h.saturating_sub(1) / 2,
-                    w: c.kernel.w.saturating_sub(1) / 2,
-                });
-            }
-            Layer::ConvTranspose(c) => {
-                c.out = out.unwrap_or(c.out);
-                c.kernel = kernel.unwrap_or(c.kernel);
-                c.stride = stride.unwrap_or(c.stride);
-                c.bias = bias.unwrap_or(c.bias);
-            }
-            Layer::Linear { out: o, bias: b } => {
-                *o = out.unwrap_or(*o);
-                *b = bias.unwrap_or(*b);
-            }
-            Layer::MaxPool(p) | Layer::AvgPool(p) => {
-                p.kernel = kernel.unwrap_or(p.kernel);
-                p.stride = stride.unwrap_or(p.stride);
-            }
-            _ => {}
-        }
-        to
+        self.family
+            .convert(self.def.default, from.family().carry(from))
     }
 }
 
@@ -538,147 +415,135 @@ fn child_list_mut(op: &mut Op, k: usize) -> Option<&mut Vec<Node>> {
     }
 }
 
-/// A whole number from a control's value, rounded and clamped; `None` for NaN or infinities.
-fn whole(value: f64, min: u64, max: u64) -> Option<u64> {
-    if !value.is_finite() {
-        return None;
+/// The knobs of an op in the editor's order: a leaf layer's come from its family, blocks', squeeze-excitation's
+/// and concat pooling's from here. [`Action::SetParam`] clamps to the same bounds the editor shows.
+pub fn op_knobs(op: &Op) -> Vec<Knob> {
+    match op {
+        Op::Layer(l) => l.family().knobs(l),
+        Op::SqueezeExcite { squeeze, .. } => {
+            vec![Knob::channels(Param::Squeeze, "Squeeze channels", *squeeze)]
+        }
+        Op::ConcatPool(s) => vec![Knob::size(s.h)],
+        Op::Block(b) => block_knobs(b),
+        Op::Seq(_) | Op::Residual(_) | Op::Concat(_) => Vec::new(),
     }
-    let v = value.round().clamp(min as f64, max as f64);
-    Some(v as u64)
 }
 
-/// Sets one knob of a node; knobs the node lacks are ignored.
+/// The repeat count every node has.
+pub fn repeat_knob(node: &Node) -> Knob {
+    Knob::whole(
+        Param::Repeat,
+        "Repeat",
+        node.repeat,
+        1,
+        MAX_REPEAT,
+        Ladder::Range(1, 64),
+    )
+}
+
+fn block_knobs(block: &Block) -> Vec<Knob> {
+    let stride = |s: u64, top: u64| {
+        Knob::whole(
+            Param::Stride,
+            "Stride",
+            s,
+            1,
+            MAX_KERNEL,
+            Ladder::Range(1, top),
+        )
+    };
+    let ratio = |e: u64| {
+        Knob::whole(
+            Param::Expansion,
+            "Expansion",
+            e,
+            1,
+            MAX_CHANNELS,
+            Ladder::Range(1, 8),
+        )
+    };
+    // torchvision builds InvertedResidual and MBConv with stride 1 or 2 only (core/blocks.rs `check`).
+    let torchvision_stride = |s: u64| stride(s, 2);
+    match *block {
+        Block::Basic { planes, stride: s } => {
+            vec![Knob::channels(Param::Out, "Planes", planes), stride(s, 4)]
+        }
+        Block::Bottleneck {
+            planes,
+            stride: s,
+            expansion,
+            groups,
+            base_width,
+        } => vec![
+            Knob::channels(Param::Out, "Planes", planes),
+            stride(s, 4),
+            ratio(expansion),
+            Knob::channels(Param::Groups, "Groups", groups),
+            Knob::channels(Param::BaseWidth, "Base width", base_width),
+        ],
+        Block::InvertedResidual {
+            expand,
+            out,
+            stride: s,
+        } => vec![
+            ratio(expand),
+            Knob::channels(Param::Out, "Out channels", out),
+            torchvision_stride(s),
+        ],
+        Block::MbConv {
+            expand,
+            out,
+            kernel,
+            stride: s,
+        } => vec![
+            ratio(expand),
+            Knob::channels(Param::Out, "Out channels", out),
+            Knob::whole(
+                Param::Kernel,
+                "Kernel",
+                kernel,
+                1,
+                MAX_KERNEL,
+                Ladder::Range(1, 9),
+            ),
+            torchvision_stride(s),
+        ],
+    }
+}
+
+/// Sets one knob of a node, clamped to the knob's bounds; knobs the node lacks are ignored.
 fn set_param(node: &mut Node, param: Param, value: f64) {
-    let on = value != 0.0 && !value.is_nan();
-    let ch = whole(value, 1, MAX_CHANNELS);
-    let k1 = whole(value, 1, MAX_KERNEL);
-    let k0 = whole(value, 0, MAX_KERNEL);
-    let sq = |v: Option<u64>, target: &mut Pair| {
-        if let Some(v) = v {
-            *target = Pair::square(v);
-        }
-    };
-    let set = |v: Option<u64>, target: &mut u64| {
-        if let Some(v) = v {
-            *target = v;
-        }
-    };
     if param == Param::Repeat {
-        if let Some(r) = whole(value, 1, MAX_REPEAT) {
-            node.repeat = r;
+        if let Some(r) = repeat_knob(node).clamp(value) {
+            node.repeat = r as u64;
             // The format numbers copies; a repeated item cannot keep a name.
-            if r > 1 {
+            if node.repeat > 1 {
                 node.name = None;
             }
         }
         return;
     }
+    let Some(v) = op_knobs(&node.op)
+        .iter()
+        .find(|k| k.param == param)
+        .and_then(|k| k.clamp(value))
+    else {
+        return;
+    };
     match &mut node.op {
-        Op::Layer(Layer::Conv(c)) => match param {
-            Param::Out => set(ch, &mut c.out),
-            Param::Kernel => sq(k1, &mut c.kernel),
-            Param::Stride => sq(k1, &mut c.stride),
-            Param::Padding => {
-                if let Some(p) = k0 {
-                    c.padding = Padding::Explicit(Pair::square(p));
-                }
-            }
-            Param::SamePadding => {
-                c.padding = if on {
-                    Padding::Same
-                } else {
-                    Padding::Explicit(Pair {
-                        h: c.dilation.h.saturating_mul(c.kernel.h.saturating_sub(1)) / 2,
-                        w: c.dilation.w.saturating_mul(c.kernel.w.saturating_sub(1)) / 2,
-                    })
-                }
-            }
-            Param::Dilation => sq(k1, &mut c.dilation),
-            Param::Groups => {
-                if let Some(g) = ch {
-                    c.groups = Groups::Count(g);
-                }
-            }
-            Param::Depthwise => {
-                c.groups = if on {
-                    Groups::Depthwise
-                } else {
-                    Groups::Count(1)
-                }
-            }
-            Param::Bias => c.bias = on,
-            _ => {}
-        },
-        Op::Layer(Layer::ConvTranspose(c)) => match param {
-            Param::Out => set(ch, &mut c.out),
-            Param::Kernel => sq(k1, &mut c.kernel),
-            Param::Stride => sq(k1, &mut c.stride),
-            Param::Padding => sq(k0, &mut c.padding),
-            Param::OutputPadding => sq(k0, &mut c.output_padding),
-            Param::Dilation => sq(k1, &mut c.dilation),
-            Param::Groups => set(ch, &mut c.groups),
-            Param::Bias => c.bias = on,
-            _ => {}
-        },
-        Op::Layer(Layer::MaxPool(p)) | Op::Layer(Layer::AvgPool(p)) => match param {
-            Param::Kernel => sq(k1, &mut p.kernel),
-            Param::Stride => sq(k1, &mut p.stride),
-            Param::Padding => sq(k0, &mut p.padding),
-            Param::Dilation => sq(k1, &mut p.dilation),
-            Param::CeilMode => p.ceil_mode = on,
-            _ => {}
-        },
-        Op::Layer(Layer::AdaptiveAvgPool(s))
-        | Op::Layer(Layer::AdaptiveMaxPool(s))
-        | Op::ConcatPool(s)
-            if param == Param::Size =>
-        {
-            sq(whole(value, 1, MAX_SPATIAL), s);
-        }
-        Op::Layer(Layer::Linear { out, bias }) => match param {
-            Param::Out => set(ch, out),
-            Param::Bias => *bias = on,
-            _ => {}
-        },
-        Op::Layer(Layer::Dropout(p)) | Op::Layer(Layer::StochasticDepth(p))
-            if param == Param::Prob && value.is_finite() =>
-        {
-            // Two decimals keep links short.
-            *p = (value.clamp(0.0, 1.0) * 100.0).round() / 100.0;
-        }
-        Op::Layer(Layer::Upsample { scale, mode }) => match param {
-            Param::Scale => set(whole(value, 1, MAX_SCALE), scale),
-            Param::Bilinear => {
-                *mode = if on {
-                    UpsampleMode::Bilinear
-                } else {
-                    UpsampleMode::Nearest
-                }
-            }
-            _ => {}
-        },
-        Op::Layer(Layer::Act(Act::LeakyRelu(slope)))
-            if param == Param::Slope && value.is_finite() =>
-        {
-            *slope = (value.clamp(-1e6, 1e6) * 1000.0).round() / 1000.0;
-        }
-        Op::SqueezeExcite { squeeze, .. } if param == Param::Squeeze => set(ch, squeeze),
-        Op::Layer(Layer::GroupNorm { groups }) if param == Param::Groups => set(ch, groups),
-        Op::Block(b) => set_block_param(b, param, ch, k1),
-        _ => {}
+        Op::Layer(l) => l.family().set(l, param, v),
+        Op::SqueezeExcite { squeeze, .. } => *squeeze = v as u64,
+        Op::ConcatPool(s) => *s = Pair::square(v as u64),
+        Op::Block(b) => set_block_param(b, param, v as u64),
+        Op::Seq(_) | Op::Residual(_) | Op::Concat(_) => {}
     }
 }
 
-fn set_block_param(block: &mut Block, param: Param, ch: Option<u64>, k1: Option<u64>) {
-    let set = |v: Option<u64>, target: &mut u64| {
-        if let Some(v) = v {
-            *target = v;
-        }
-    };
+fn set_block_param(block: &mut Block, param: Param, v: u64) {
     match block {
         Block::Basic { planes, stride } => match param {
-            Param::Out => set(ch, planes),
-            Param::Stride => set(k1, stride),
+            Param::Out => *planes = v,
+            Param::Stride => *stride = v,
             _ => {}
         },
         Block::Bottleneck {
@@ -688,11 +553,11 @@ fn set_block_param(block: &mut Block, param: Param, ch: Option<u64>, k1: Option<
             groups,
             base_width,
         } => match param {
-            Param::Out => set(ch, planes),
-            Param::Stride => set(k1, stride),
-            Param::Expansion => set(ch, expansion),
-            Param::Groups => set(ch, groups),
-            Param::BaseWidth => set(ch, base_width),
+            Param::Out => *planes = v,
+            Param::Stride => *stride = v,
+            Param::Expansion => *expansion = v,
+            Param::Groups => *groups = v,
+            Param::BaseWidth => *base_width = v,
             _ => {}
         },
         Block::InvertedResidual {
@@ -700,9 +565,9 @@ fn set_block_param(block: &mut Block, param: Param, ch: Option<u64>, k1: Option<
             out,
             stride,
         } => match param {
-            Param::Out => set(ch, out),
-            Param::Stride => set(k1, stride),
-            Param::Expansion => set(ch, expand),
+            Param::Out => *out = v,
+            Param::Stride => *stride = v,
+            Param::Expansion => *expand = v,
             _ => {}
         },
         Block::MbConv {
@@ -711,10 +576,10 @@ fn set_block_param(block: &mut Block, param: Param, ch: Option<u64>, k1: Option<
             kernel,
             stride,
         } => match param {
-            Param::Out => set(ch, out),
-            Param::Stride => set(k1, stride),
-            Param::Expansion => set(ch, expand),
-            Param::Kernel => set(k1, kernel),
+            Param::Out => *out = v,
+            Param::Stride => *stride = v,
+            Param::Expansion => *expand = v,
+            Param::Kernel => *kernel = v,
             _ => {}
         },
     }
@@ -990,6 +855,8 @@ mod tests {
 
     #[test]
     fn kinds_convert_and_keep_the_width() {
+        let (conv, linear) = (Kind::named("conv"), Kind::named("linear"));
+        let (conv, linear) = (conv.expect("conv"), linear.expect("linear"));
         let mut s = state("simple_cnn");
         let at = Addr::top(0).child(0, 0);
         for kind in Kind::ALL {
@@ -1011,24 +878,114 @@ mod tests {
             &mut s,
             Action::SetKind {
                 at: at.clone(),
-                kind: Kind::Conv,
+                kind: conv,
             },
         );
         apply(
             &mut s,
             Action::SetKind {
                 at: at.clone(),
-                kind: Kind::Linear,
+                kind: linear,
             },
         );
         apply(
             &mut s,
             Action::SetKind {
                 at: at.clone(),
-                kind: Kind::Conv,
+                kind: conv,
             },
         );
         assert_eq!(conv_out(&s, &at), 64);
+    }
+
+    /// Every knob the editor shows takes its bounds (and values beyond them) and reads back what the schema's
+    /// clamp says, and the state still survives a link: the editor and the format cannot disagree.
+    #[test]
+    fn every_knob_takes_its_bounds_and_round_trips() {
+        use crate::core::knob::Control;
+        for (label, template) in templates() {
+            let mut knobs = op_knobs(&template.op);
+            knobs.push(repeat_knob(&template));
+            for knob in knobs {
+                let (lo, hi) = match knob.control {
+                    Control::Whole { min, max, .. } => (min as f64, max as f64),
+                    Control::Fraction { min, max, .. } => (min, max),
+                    Control::Toggle => (0.0, 1.0),
+                };
+                for value in [
+                    lo,
+                    hi,
+                    (lo + hi) / 2.0 + 0.123,
+                    lo - 1.0,
+                    hi + 1.0,
+                    f64::NAN,
+                ] {
+                    let mut s = state("simple_cnn");
+                    let at = Addr::top(0);
+                    apply(
+                        &mut s,
+                        Action::Insert {
+                            at: at.clone(),
+                            node: template.clone(),
+                        },
+                    );
+                    let param = knob.param;
+                    apply(
+                        &mut s,
+                        Action::SetParam {
+                            at: at.clone(),
+                            param,
+                            value,
+                        },
+                    );
+                    round_trips(&s);
+                    let n = node(&s.arch.body, &at).expect("inserted");
+                    let read = op_knobs(&n.op)
+                        .into_iter()
+                        .chain([repeat_knob(n)])
+                        .find(|k| k.param == param)
+                        .map(|k| k.value);
+                    let expected = knob.clamp(value).unwrap_or(knob.value);
+                    assert_eq!(read, Some(expected), "{label}: {param:?} = {value}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_kind_menu_lists_every_family_in_registry_order() {
+        let labels: Vec<&str> = Kind::ALL.iter().map(Kind::label).collect();
+        assert_eq!(
+            labels,
+            [
+                "Conv2d",
+                "ConvTranspose2d",
+                "BatchNorm2d",
+                "BatchNorm1d",
+                "GroupNorm",
+                "ReLU",
+                "ReLU6",
+                "SiLU",
+                "GELU",
+                "Sigmoid",
+                "Hardswish",
+                "Hardsigmoid",
+                "Tanh",
+                "Mish",
+                "LeakyReLU",
+                "MaxPool2d",
+                "AvgPool2d",
+                "AdaptiveAvgPool2d",
+                "AdaptiveMaxPool2d",
+                "Flatten",
+                "Linear",
+                "Dropout",
+                "Upsample",
+            ]
+        );
+        for kind in Kind::ALL {
+            assert_eq!(Kind::named(kind.keyword()), Some(kind));
+        }
     }
 
     #[test]

@@ -16,12 +16,30 @@
 //!
 //! The full grammar with examples is in `docs/format.md`. `parse(print(a)) == a` for every architecture.
 
-mod args;
+pub mod args;
 mod parse;
 mod print;
 
 pub use parse::{parse, ParseError};
 pub use print::print;
 
+use crate::core::ops;
+
 /// The version tag this build writes and reads.
 pub const VERSION: &str = "v1";
+
+/// The layer table of `docs/format.md` (Markdown), from the op registry and the other ops' rows; a test keeps the
+/// document equal to it.
+pub fn layer_table() -> String {
+    let mut out =
+        String::from("| text | PyTorch | arguments (defaults in brackets) |\n|---|---|---|\n");
+    for row in ops::doc_rows().chain(&parse::STRUCTURAL_DOC) {
+        let args = if row.args.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", row.args)
+        };
+        out.push_str(&format!("| {} | {} |{args} |\n", row.text, row.pytorch));
+    }
+    out
+}

@@ -1,4 +1,5 @@
-//! Leaf layers: the PyTorch modules convscope knows, with the arguments that change their shape or cost.
+//! Leaf layers: the PyTorch modules convscope knows, with the arguments that change their shape or cost. What
+//! each one means (keyword, class, costs, knobs) is declared by its family in `ops/`.
 
 /// A pair of values for the height and width axes, as PyTorch's `_pair` arguments.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,7 +50,7 @@ pub struct Conv {
 
 impl Conv {
     /// PyTorch's defaults: stride 1, no padding, dilation 1, one group, with bias.
-    pub fn new(out: u64, kernel: u64) -> Conv {
+    pub const fn new(out: u64, kernel: u64) -> Conv {
         Conv {
             out,
             kernel: Pair::square(kernel),
@@ -88,7 +89,7 @@ pub struct Pool {
 
 impl Pool {
     /// A pool with PyTorch's defaults for the given kernel.
-    pub fn new(kernel: u64) -> Pool {
+    pub const fn new(kernel: u64) -> Pool {
         Pool {
             kernel: Pair::square(kernel),
             stride: Pair::square(kernel),
@@ -115,24 +116,6 @@ pub enum Act {
     Mish,
     /// `nn.LeakyReLU(negative_slope)`.
     LeakyRelu(f64),
-}
-
-impl Act {
-    /// PyTorch class name.
-    pub fn class(&self) -> &'static str {
-        match self {
-            Act::Relu => "ReLU",
-            Act::Relu6 => "ReLU6",
-            Act::Silu => "SiLU",
-            Act::Gelu => "GELU",
-            Act::Sigmoid => "Sigmoid",
-            Act::Hardswish => "Hardswish",
-            Act::Hardsigmoid => "Hardsigmoid",
-            Act::Tanh => "Tanh",
-            Act::Mish => "Mish",
-            Act::LeakyRelu(_) => "LeakyReLU",
-        }
-    }
 }
 
 /// Interpolation of `nn.Upsample`.
@@ -174,27 +157,4 @@ pub enum Layer {
         scale: u64,
         mode: UpsampleMode,
     },
-}
-
-impl Layer {
-    /// PyTorch class name, as torchinfo and `print(model)` show it.
-    pub fn class(&self) -> &'static str {
-        match self {
-            Layer::Conv(_) => "Conv2d",
-            Layer::ConvTranspose(_) => "ConvTranspose2d",
-            Layer::BatchNorm { flat: false } => "BatchNorm2d",
-            Layer::BatchNorm { flat: true } => "BatchNorm1d",
-            Layer::GroupNorm { .. } => "GroupNorm",
-            Layer::Act(a) => a.class(),
-            Layer::MaxPool(_) => "MaxPool2d",
-            Layer::AvgPool(_) => "AvgPool2d",
-            Layer::AdaptiveAvgPool(_) => "AdaptiveAvgPool2d",
-            Layer::AdaptiveMaxPool(_) => "AdaptiveMaxPool2d",
-            Layer::Flatten => "Flatten",
-            Layer::Linear { .. } => "Linear",
-            Layer::Dropout(_) => "Dropout",
-            Layer::StochasticDepth(_) => "StochasticDepth",
-            Layer::Upsample { .. } => "Upsample",
-        }
-    }
 }

@@ -25,6 +25,7 @@ use std::collections::BTreeMap;
 use crate::core::analysis::{analyse, Analysis, Options};
 use crate::core::arch::{Architecture, Block, Node, Op};
 use crate::core::layer::{Conv, Groups, Layer};
+use crate::core::ops::halvings;
 
 /// What happens to the channels at each downsampling layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,11 +103,6 @@ pub fn transform(arch: &Architecture, rule: ChannelRule) -> Architecture {
     }
 }
 
-/// Stages a stride moves on: `round(log2 s)`.
-fn halvings(stride: u64) -> i32 {
-    (stride.max(1) as f64).log2().round() as i32
-}
-
 /// Copies of a repeated node that changes the stage land in different stages, so they are written out (the
 /// analysis numbers unnamed copies exactly as it numbers repeats, so module paths do not change).
 fn unroll(nodes: &mut Vec<Node>) {
@@ -147,22 +143,12 @@ fn stage_change(op: &Op) -> i32 {
             .sum()
     };
     match op {
-        Op::Layer(l) => layer_change(l),
+        Op::Layer(l) => l.family().halvings(l),
         Op::Seq(items) => seq(items),
         Op::Residual(r) => seq(&r.main) + seq(&r.post),
         Op::Concat(branches) => branches.first().map_or(0, |b| seq(b)),
         Op::Block(b) => halvings(block_stride(b)),
         Op::SqueezeExcite { .. } | Op::ConcatPool(_) => 0,
-    }
-}
-
-fn layer_change(l: &Layer) -> i32 {
-    match l {
-        Layer::Conv(c) => halvings(c.stride.h),
-        Layer::MaxPool(p) | Layer::AvgPool(p) => halvings(p.stride.h),
-        Layer::ConvTranspose(c) => -halvings(c.stride.h),
-        Layer::Upsample { scale, .. } => -halvings(*scale),
-        _ => 0,
     }
 }
 
@@ -332,7 +318,7 @@ impl Walk {
                 self.last_is_conv = false;
                 self.flow = Some((1.0, *out));
             }
-            other => self.stage += layer_change(other),
+            other => self.stage += other.family().halvings(other),
         }
     }
 

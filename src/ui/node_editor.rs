@@ -1,4 +1,5 @@
-//! The editor of the selected node: its kind, its knobs as sliders and switches, and the structural buttons.
+//! The editor of the selected node: its kind, its knobs as sliders and switches, and the structural buttons. The
+//! knobs, their labels, ladders and bounds come from the core's schema (`action::op_knobs`, the op registry).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -8,10 +9,10 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::core::action::{Action, Addr, Kind, Param};
-use crate::core::arch::{Block, Node, Op};
-use crate::core::layer::{Act, Groups, Layer, Padding, UpsampleMode};
-use crate::core::limits::{MAX_CHANNELS, MAX_KERNEL, MAX_REPEAT, MAX_SCALE, MAX_SPATIAL};
+use crate::core::action::{op_knobs, repeat_knob, Action, Addr, Kind, Param};
+use crate::core::arch::{Node, Op};
+use crate::core::knob::{Control, Knob, Ladder};
+use crate::core::layer::Layer;
 use crate::ui::insert_menu::InsertMenu;
 use crate::ui::perf;
 use crate::ui::slider::{ladders, Slider};
@@ -66,17 +67,47 @@ impl Controls {
         (on_value, on_end)
     }
 
-    fn slider(&self, param: Param, label: &str, value: u64, ladder: Rc<[f64]>, max: u64) -> Html {
-        let (on_value, on_end) = self.slider_callbacks(param);
-        let min = if matches!(param, Param::Padding | Param::OutputPadding) {
-            0.0
-        } else {
-            1.0
-        };
-        html! {
-            <Slider id={format!("p-{}-{param:?}", self.at.key()).to_lowercase()} label={label.to_string()}
-                value={value as f64} {ladder} bounds={(min, max as f64)} {on_value} {on_end} />
+    /// A knob's slider, or its checkbox for a toggle.
+    fn control(&self, knob: &Knob) -> Html {
+        let id = format!("p-{}-{:?}", self.at.key(), knob.param).to_lowercase();
+        let label = knob.label;
+        let value = knob.value;
+        match knob.control {
+            Control::Whole { min, max, ladder } => {
+                let (on_value, on_end) = self.slider_callbacks(knob.param);
+                html! {
+                    <Slider {id} {label} {value} ladder={ladder_values(ladder)}
+                        bounds={(min as f64, max as f64)} {on_value} {on_end} />
+                }
+            }
+            Control::Fraction {
+                min,
+                max,
+                decimals,
+                ladder,
+            } => {
+                let (on_value, on_end) = self.slider_callbacks(knob.param);
+                html! {
+                    <Slider {id} {label} {value} ladder={ladder_values(ladder)}
+                        bounds={(min, max)} {decimals} {on_value} {on_end} />
+                }
+            }
+            Control::Toggle => self.toggle(knob.param, label, value != 0.0),
         }
+    }
+
+    /// The shown knobs: sliders in order, then the switches on one line.
+    fn knobs(&self, knobs: &[Knob]) -> Html {
+        let (toggles, sliders): (Vec<&Knob>, Vec<&Knob>) = knobs
+            .iter()
+            .filter(|k| k.shown)
+            .partition(|k| k.control == Control::Toggle);
+        html! { <>
+            { for sliders.into_iter().map(|k| self.control(k)) }
+            if !toggles.is_empty() {
+                <div class="checks">{ for toggles.into_iter().map(|k| self.control(k)) }</div>
+            }
+        </> }
     }
 
     fn toggle(&self, param: Param, label: &str, on: bool) -> Html {
@@ -101,14 +132,6 @@ impl Controls {
         }
     }
 
-    fn fraction(&self, param: Param, label: &str, value: f64) -> Html {
-        let (on_value, on_end) = self.slider_callbacks(param);
-        html! {
-            <Slider id={format!("p-{}-{param:?}", self.at.key()).to_lowercase()} label={label.to_string()}
-                {value} ladder={ladders::probability()} bounds={(0.0, 1.0)} decimals={2} {on_value} {on_end} />
-        }
-    }
-
     fn kind_select(&self, layer: &Layer) -> Html {
         let (app, at) = (self.app.clone(), self.at.clone());
         let current = Kind::of(layer);
@@ -117,7 +140,7 @@ impl Controls {
                 .target()
                 .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
                 .and_then(|s| s.value().parse::<usize>().ok())
-                .and_then(|i| Kind::ALL.get(i).copied());
+                .and_then(|i| Kind::ALL.get(i));
             if let Some(kind) = chosen {
                 perf::send(
                     &app,
@@ -137,125 +160,20 @@ impl Controls {
                 <label for={id.clone()}>{ "Kind" }</label>
                 <select {id} {onchange}>
                     { for Kind::ALL.iter().enumerate().map(|(i, k)| html! {
-                        <option value={i.to_string()} selected={*k == current}>{ k.label() }</option>
+                        <option value={i.to_string()} selected={k == current}>{ k.label() }</option>
                     }) }
                 </select>
             </div>
         }
     }
 
-    fn layer(&self, layer: &Layer) -> Html {
-        let ch = ladders::channels;
-        let k = || ladders::range(1, 11);
-        let small = |lo| ladders::range(lo, 8);
-        let knobs = match layer {
-            Layer::Conv(c) => html! { <>
-                { self.slider(Param::Out, "Out channels", c.out, ch(), MAX_CHANNELS) }
-                { self.slider(Param::Kernel, "Kernel", c.kernel.h, k(), MAX_KERNEL) }
-                { self.slider(Param::Stride, "Stride", c.stride.h, small(1), MAX_KERNEL) }
-                if let Padding::Explicit(pad) = c.padding {
-                    { self.slider(Param::Padding, "Padding", pad.h, small(0), MAX_KERNEL) }
-                }
-                { self.slider(Param::Dilation, "Dilation", c.dilation.h, small(1), MAX_KERNEL) }
-                if let Groups::Count(g) = c.groups {
-                    { self.slider(Param::Groups, "Groups", g, ch(), MAX_CHANNELS) }
-                }
-                <div class="checks">
-                    { self.toggle(Param::Depthwise, "Depthwise", c.groups == Groups::Depthwise) }
-                    { self.toggle(Param::SamePadding, "padding=\"same\"", c.padding == Padding::Same) }
-                    { self.toggle(Param::Bias, "Bias", c.bias) }
-                </div>
-            </> },
-            Layer::ConvTranspose(c) => html! { <>
-                { self.slider(Param::Out, "Out channels", c.out, ch(), MAX_CHANNELS) }
-                { self.slider(Param::Kernel, "Kernel", c.kernel.h, k(), MAX_KERNEL) }
-                { self.slider(Param::Stride, "Stride", c.stride.h, small(1), MAX_KERNEL) }
-                { self.slider(Param::Padding, "Padding", c.padding.h, small(0), MAX_KERNEL) }
-                { self.slider(Param::OutputPadding, "Output padding", c.output_padding.h, small(0), MAX_KERNEL) }
-                { self.slider(Param::Dilation, "Dilation", c.dilation.h, small(1), MAX_KERNEL) }
-                { self.slider(Param::Groups, "Groups", c.groups, ch(), MAX_CHANNELS) }
-                <div class="checks">{ self.toggle(Param::Bias, "Bias", c.bias) }</div>
-            </> },
-            Layer::MaxPool(pool) | Layer::AvgPool(pool) => html! { <>
-                { self.slider(Param::Kernel, "Kernel", pool.kernel.h, k(), MAX_KERNEL) }
-                { self.slider(Param::Stride, "Stride", pool.stride.h, small(1), MAX_KERNEL) }
-                { self.slider(Param::Padding, "Padding", pool.padding.h, small(0), MAX_KERNEL) }
-                if matches!(layer, Layer::MaxPool(_)) {
-                    { self.slider(Param::Dilation, "Dilation", pool.dilation.h, small(1), MAX_KERNEL) }
-                }
-                <div class="checks">{ self.toggle(Param::CeilMode, "ceil_mode", pool.ceil_mode) }</div>
-            </> },
-            Layer::AdaptiveAvgPool(s) | Layer::AdaptiveMaxPool(s) => self.slider(
-                Param::Size,
-                "Output size",
-                s.h,
-                ladders::spatial(),
-                MAX_SPATIAL,
-            ),
-            Layer::Linear { out, bias } => html! { <>
-                { self.slider(Param::Out, "Out features", *out, ch(), MAX_CHANNELS) }
-                <div class="checks">{ self.toggle(Param::Bias, "Bias", *bias) }</div>
-            </> },
-            Layer::Dropout(p) | Layer::StochasticDepth(p) => {
-                self.fraction(Param::Prob, "Probability", *p)
-            }
-            Layer::Upsample { scale, mode } => html! { <>
-                { self.slider(Param::Scale, "Scale factor", *scale, ladders::range(1, 8), MAX_SCALE) }
-                <div class="checks">{ self.toggle(Param::Bilinear, "Bilinear", *mode == UpsampleMode::Bilinear) }</div>
-            </> },
-            Layer::Act(Act::LeakyRelu(s)) => self.fraction(Param::Slope, "Negative slope", *s),
-            _ => {
-                html! { <p class="muted small">{ "No knobs: shape and cost follow from the input." }</p> }
-            }
+    fn layer(&self, layer: &Layer, knobs: &[Knob]) -> Html {
+        let knobs = if knobs.iter().any(|k| k.shown) {
+            self.knobs(knobs)
+        } else {
+            html! { <p class="muted small">{ "No knobs: shape and cost follow from the input." }</p> }
         };
         html! { <>{ self.kind_select(layer) }{ knobs }</> }
-    }
-
-    fn block(&self, block: &Block) -> Html {
-        let ch = ladders::channels;
-        let stride = || ladders::range(1, 4);
-        let ratio = || ladders::range(1, 8);
-        // torchvision builds InvertedResidual and MBConv with stride 1 or 2 only (core/blocks.rs `check`).
-        let torchvision_stride = || ladders::range(1, 2);
-        match *block {
-            Block::Basic { planes, stride: s } => html! { <>
-                { self.slider(Param::Out, "Planes", planes, ch(), MAX_CHANNELS) }
-                { self.slider(Param::Stride, "Stride", s, stride(), MAX_KERNEL) }
-            </> },
-            Block::Bottleneck {
-                planes,
-                stride: s,
-                expansion,
-                groups,
-                base_width,
-            } => html! { <>
-                { self.slider(Param::Out, "Planes", planes, ch(), MAX_CHANNELS) }
-                { self.slider(Param::Stride, "Stride", s, stride(), MAX_KERNEL) }
-                { self.slider(Param::Expansion, "Expansion", expansion, ratio(), MAX_CHANNELS) }
-                { self.slider(Param::Groups, "Groups", groups, ch(), MAX_CHANNELS) }
-                { self.slider(Param::BaseWidth, "Base width", base_width, ch(), MAX_CHANNELS) }
-            </> },
-            Block::InvertedResidual {
-                expand,
-                out,
-                stride: s,
-            } => html! { <>
-                { self.slider(Param::Expansion, "Expansion", expand, ratio(), MAX_CHANNELS) }
-                { self.slider(Param::Out, "Out channels", out, ch(), MAX_CHANNELS) }
-                { self.slider(Param::Stride, "Stride", s, torchvision_stride(), MAX_KERNEL) }
-            </> },
-            Block::MbConv {
-                expand,
-                out,
-                kernel,
-                stride: s,
-            } => html! { <>
-                { self.slider(Param::Expansion, "Expansion", expand, ratio(), MAX_CHANNELS) }
-                { self.slider(Param::Out, "Out channels", out, ch(), MAX_CHANNELS) }
-                { self.slider(Param::Kernel, "Kernel", kernel, ladders::range(1, 9), MAX_KERNEL) }
-                { self.slider(Param::Stride, "Stride", s, torchvision_stride(), MAX_KERNEL) }
-            </> },
-        }
     }
 
     fn button(&self, label: &str, title: &str, action: Action, disabled: bool) -> Html {
@@ -267,6 +185,16 @@ impl Controls {
             <button type="button" class="small-btn" title={title.to_string()} aria-label={title.to_string()}
                 {disabled} {onclick}>{ label.to_string() }</button>
         }
+    }
+}
+
+/// The values a slider of `ladder` steps through.
+fn ladder_values(ladder: Ladder) -> Rc<[f64]> {
+    match ladder {
+        Ladder::Channels => ladders::channels(),
+        Ladder::Spatial => ladders::spatial(),
+        Ladder::Probability => ladders::probability(),
+        Ladder::Range(lo, hi) => ladders::range(lo, hi),
     }
 }
 
@@ -284,24 +212,13 @@ pub fn node_editor(p: &NodeEditorProps) -> Html {
         at: p.at.clone(),
     };
     let item = p.at.0.last().map_or(0, |s| s.item);
+    let knobs = op_knobs(&p.node.op);
     let knobs = match &p.node.op {
-        Op::Layer(l) => c.layer(l),
-        Op::Block(b) => c.block(b),
-        Op::SqueezeExcite { squeeze, .. } => c.slider(
-            Param::Squeeze,
-            "Squeeze channels",
-            *squeeze,
-            ladders::channels(),
-            MAX_CHANNELS,
-        ),
-        Op::ConcatPool(s) => c.slider(
-            Param::Size,
-            "Output size",
-            s.h,
-            ladders::spatial(),
-            MAX_SPATIAL,
-        ),
-        _ => html! { <p class="muted small">{ "A container: open it to edit its layers." }</p> },
+        Op::Layer(l) => c.layer(l, &knobs),
+        Op::Seq(_) | Op::Residual(_) | Op::Concat(_) => {
+            html! { <p class="muted small">{ "A container: open it to edit its layers." }</p> }
+        }
+        Op::Block(_) | Op::SqueezeExcite { .. } | Op::ConcatPool(_) => c.knobs(&knobs),
     };
     html! {
         <div class="node-editor" role="group" aria-label="Edit the selected layer">
@@ -313,7 +230,7 @@ pub fn node_editor(p: &NodeEditorProps) -> Html {
                 <InsertMenu at={p.at.sibling(item + 1)} label="+ Insert after…" />
             </div>
             { knobs }
-            { c.slider(Param::Repeat, "Repeat", p.node.repeat, ladders::range(1, 64), MAX_REPEAT) }
+            { c.control(&repeat_knob(&p.node)) }
             if p.copies > 1 {
                 <p class="muted small">{ format!("Runs {} times: edits apply to every copy.", p.copies) }</p>
             }

@@ -8,7 +8,7 @@ use yew::prelude::*;
 use crate::core::action::{child_lists, Addr};
 use crate::core::analysis::{Analysis, Row};
 use crate::core::arch::{Block, Node, Op};
-use crate::core::layer::{Conv, Groups, Layer, Padding, Pair};
+use crate::core::layer::Pair;
 use crate::core::selection::Selection;
 use crate::ui::insert_menu::InsertMenu;
 use crate::ui::layer_list::Paths;
@@ -36,49 +36,11 @@ fn pair(p: Pair) -> String {
     }
 }
 
-fn conv_summary(c: &Conv) -> String {
-    let mut s = format!("{} · {}×{}", c.out, c.kernel.h, c.kernel.w);
-    if c.stride != Pair::square(1) {
-        s.push_str(&format!(" · s{}", pair(c.stride)));
-    }
-    match c.padding {
-        Padding::Same => s.push_str(" · same"),
-        Padding::Explicit(p) if p != Pair::square(0) => s.push_str(&format!(" · p{}", pair(p))),
-        Padding::Explicit(_) => {}
-    }
-    if c.dilation != Pair::square(1) {
-        s.push_str(&format!(" · d{}", pair(c.dilation)));
-    }
-    match c.groups {
-        Groups::Depthwise => s.push_str(" · depthwise"),
-        Groups::Count(g) if g > 1 => s.push_str(&format!(" · g{g}")),
-        Groups::Count(_) => {}
-    }
-    s
-}
-
 /// The class name and a short description of a node's knobs.
 pub fn summary(op: &Op) -> (String, String) {
     match op {
         Op::Layer(l) => {
-            let detail = match l {
-                Layer::Conv(c) => conv_summary(c),
-                Layer::ConvTranspose(c) => format!(
-                    "{} · {}×{} · s{}",
-                    c.out,
-                    c.kernel.h,
-                    c.kernel.w,
-                    pair(c.stride)
-                ),
-                Layer::MaxPool(p) | Layer::AvgPool(p) => {
-                    format!("{} · s{}", pair(p.kernel), pair(p.stride))
-                }
-                Layer::AdaptiveAvgPool(s) | Layer::AdaptiveMaxPool(s) => pair(*s),
-                Layer::Linear { out, .. } => out.to_string(),
-                Layer::Dropout(p) | Layer::StochasticDepth(p) => format!("p={p}"),
-                Layer::Upsample { scale, .. } => format!("×{scale}"),
-                _ => String::new(),
-            };
+            let detail = l.family().detail(l);
             (l.class().to_string(), detail)
         }
         Op::Seq(items) => (

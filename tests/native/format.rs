@@ -398,3 +398,30 @@ fn oversized_and_broken_links_are_refused_with_a_reason() {
     let (state, _) = fragment::decode("#arch=v1/3x8x8/conv%2816%2C3%29").expect("opens");
     assert_eq!(print(&state.arch), "v1/3x8x8/conv(16,3)");
 }
+
+/// The layer table of `docs/format.md` is the registry's: a layer added without its row fails here.
+#[test]
+fn the_layer_table_in_the_docs_matches_the_registry() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/format.md"),
+    )
+    .expect("docs/format.md");
+    let section = doc.split("\n## Layers\n").nth(1).expect("a Layers section");
+    let table: String = section
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let expected = convscope::core::format::layer_table();
+    assert_eq!(
+        table, expected,
+        "docs/format.md's layer table differs from the registry; it should read:\n{expected}"
+    );
+    for word in convscope::core::ops::keywords() {
+        assert!(
+            table.contains(&format!("`{word}")),
+            "{word} is not documented"
+        );
+    }
+}

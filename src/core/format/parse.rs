@@ -4,14 +4,11 @@
 use std::fmt;
 
 use crate::core::arch::{Architecture, Block, Input, Node, Op, Residual};
-use crate::core::format::args::{float, int, pair, Arg, Args};
+use crate::core::format::args::{int, pair, Arg, Args};
 use crate::core::format::VERSION;
-use crate::core::layer::{
-    Act, Conv, ConvTranspose, Groups, Layer, Padding, Pair, Pool, UpsampleMode,
-};
-use crate::core::limits::{
-    MAX_CHANNELS, MAX_DEPTH, MAX_KERNEL, MAX_REPEAT, MAX_SCALE, MAX_SPATIAL,
-};
+use crate::core::layer::{Act, Pair};
+use crate::core::limits::{MAX_CHANNELS, MAX_DEPTH, MAX_KERNEL, MAX_REPEAT, MAX_SPATIAL};
+use crate::core::ops::{self, DocRow};
 
 /// Where parsing stopped and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -366,75 +363,76 @@ pub const SE_ACTS: [(&str, Act); 6] = [
     ("hardswish", Act::Hardswish),
 ];
 
-const CONV_ARGS: &str = "out_channels, kernel, then s<stride>, p<padding> or psame, d<dilation>, g<groups> or dw, nobias";
+/// The keywords that are not leaf layers, in the order the "expected a layer" message lists them after the
+/// registry's.
+const STRUCTURAL: [&str; 9] = [
+    "concatpool",
+    "se",
+    "seq",
+    "res",
+    "cat",
+    "basic",
+    "bottleneck",
+    "invres",
+    "mbconv",
+];
+
+/// The rows of `docs/format.md`'s layer table for the ops that are not leaf layers, after the registry's.
+pub const STRUCTURAL_DOC: [DocRow; 2] = [
+    DocRow {
+        text: "`concatpool(size)`",
+        pytorch: "fastai `AdaptiveConcatPool2d`",
+        args: "size [1]; rows `mp`, `ap`, then `:cat`",
+    },
+    DocRow {
+        text: "`se(squeeze,act)`",
+        pytorch: "torchvision `SqueezeExcitation`",
+        args: "act [relu]: relu, relu6, silu, gelu, sigmoid, hardswish; `hardsigmoid` makes the gate a hard sigmoid (MobileNetV3) instead of a sigmoid",
+    },
+];
+
+/// The error for a word no op has, listing every keyword. Out of line: the parser's hot path stays small.
+#[cold]
+#[inline(never)]
+fn unknown(kind: &str, at: usize) -> ParseError {
+    let known: Vec<&str> = ops::keywords().chain(STRUCTURAL).collect();
+    ParseError::new(
+        at,
+        &format!("a layer: {}", known.join(", ")),
+        &format!("`{kind}`"),
+    )
+}
 
 fn build(kind: &str, at: usize, mut a: Args) -> Result<Op, ParseError> {
-    let layer = |l: Layer| Ok(Op::Layer(l));
-    let op = match kind {
-        "conv" => Layer::Conv(conv(&mut a)?),
-        "convt" => Layer::ConvTranspose(conv_transpose(&mut a)?),
-        "bn" => Layer::BatchNorm { flat: false },
-        "bn1d" => Layer::BatchNorm { flat: true },
-        "relu" => Layer::Act(Act::Relu),
-        "relu6" => Layer::Act(Act::Relu6),
-        "silu" => Layer::Act(Act::Silu),
-        "gelu" => Layer::Act(Act::Gelu),
-        "sigmoid" => Layer::Act(Act::Sigmoid),
-        "hardswish" => Layer::Act(Act::Hardswish),
-        "hardsigmoid" => Layer::Act(Act::Hardsigmoid),
-        "tanh" => Layer::Act(Act::Tanh),
-        "mish" => Layer::Act(Act::Mish),
-        "groupnorm" => {
-            let groups = int(a.required(0, "num_groups")?, "num_groups", 1, MAX_CHANNELS)?;
-            a.finish("num_groups")?;
-            return layer(Layer::GroupNorm { groups });
-        }
-        "leakyrelu" => {
-            let slope = match a.positional(0) {
-                Some(arg) => float(arg, "negative slope", -1e6, 1e6)?,
-                None => 0.01,
-            };
-            Layer::Act(Act::LeakyRelu(slope))
-        }
-        "maxpool" => Layer::MaxPool(pool(&mut a, true)?),
-        "avgpool" => Layer::AvgPool(pool(&mut a, false)?),
-        "adaptiveavg" => Layer::AdaptiveAvgPool(pair(a.required(0, "output size")?, "output size", 1, MAX_SPATIAL)?),
-        "adaptivemax" => Layer::AdaptiveMaxPool(pair(a.required(0, "output size")?, "output size", 1, MAX_SPATIAL)?),
-        "flatten" => Layer::Flatten,
-        "linear" => {
-            let out = int(a.required(0, "out_features")?, "out_features", 1, MAX_CHANNELS)?;
-            let bias = !a.flag("nobias")?;
-            a.finish("out_features, nobias")?;
-            return layer(Layer::Linear { out, bias });
-        }
-        "dropout" => Layer::Dropout(probability(&mut a)?),
-        "stochdepth" => Layer::StochasticDepth(probability(&mut a)?),
-        "upsample" => {
-            let scale = int(a.required(0, "scale factor")?, "scale factor", 1, MAX_SCALE)?;
-            let mode = if a.flag("bilinear")? { UpsampleMode::Bilinear } else { UpsampleMode::Nearest };
-            a.flag("nearest")?;
-            a.finish("scale, bilinear or nearest")?;
-            return layer(Layer::Upsample { scale, mode });
-        }
+    match kind {
         "concatpool" => {
             let size = match a.positional(0) {
                 Some(arg) => pair(arg, "output size", 1, MAX_SPATIAL)?,
                 None => Pair::square(1),
             };
             a.finish("output size")?;
-            return Ok(Op::ConcatPool(size));
+            Ok(Op::ConcatPool(size))
         }
         "se" => {
-            let squeeze = int(a.required(0, "squeeze channels")?, "squeeze channels", 1, MAX_CHANNELS)?;
+            let squeeze = int(
+                a.required(0, "squeeze channels")?,
+                "squeeze channels",
+                1,
+                MAX_CHANNELS,
+            )?;
             let mut act = Act::Relu;
             for (key, candidate) in SE_ACTS {
                 if a.flag(key)? {
                     act = candidate;
                 }
             }
-            let gate = if a.flag("hardsigmoid")? { Act::Hardsigmoid } else { Act::Sigmoid };
+            let gate = if a.flag("hardsigmoid")? {
+                Act::Hardsigmoid
+            } else {
+                Act::Sigmoid
+            };
             a.finish("squeeze channels, then one of relu, relu6, silu, gelu, sigmoid, hardswish, then hardsigmoid")?;
-            return Ok(Op::SqueezeExcite { squeeze, act, gate });
+            Ok(Op::SqueezeExcite { squeeze, act, gate })
         }
         "basic" | "bottleneck" | "invres" | "mbconv" => {
             let b = block(kind, &mut a)?;
@@ -444,140 +442,17 @@ fn build(kind: &str, at: usize, mut a: Args) -> Result<Op, ParseError> {
                 "invres" => "expansion ratio, out_channels, then s<stride>",
                 _ => "expansion ratio, out_channels, kernel, then s<stride>",
             })?;
-            return Ok(Op::Block(b));
+            Ok(Op::Block(b))
         }
         _ => {
-            return Err(ParseError::new(
-                at,
-                "a layer: conv, convt, bn, bn1d, relu, relu6, silu, gelu, sigmoid, hardswish, leakyrelu, maxpool, \
-                 avgpool, adaptiveavg, adaptivemax, concatpool, hardsigmoid, tanh, mish, groupnorm, flatten, linear, dropout, stochdepth, upsample, se, \
-                 seq, res, cat, basic, bottleneck, invres, mbconv",
-                &format!("`{kind}`"),
-            ))
+            let Some((family, word)) = ops::lookup(kind) else {
+                return Err(unknown(kind, at));
+            };
+            let layer = family.parse(word.word, &mut a)?;
+            a.finish(word.accepts)?;
+            Ok(Op::Layer(layer))
         }
-    };
-    a.finish(match kind {
-        "conv" => CONV_ARGS,
-        "convt" => "out_channels, kernel, then s<stride>, p<padding>, op<output padding>, d<dilation>, g<groups>, nobias",
-        "maxpool" => "kernel, then s<stride>, p<padding>, d<dilation>, ceil",
-        "avgpool" => "kernel, then s<stride>, p<padding>, ceil",
-        "leakyrelu" => "negative slope",
-        "dropout" | "stochdepth" => "probability",
-        "adaptiveavg" | "adaptivemax" => "output size",
-        _ => "none",
-    })?;
-    layer(op)
-}
-
-fn probability(a: &mut Args) -> Result<f64, ParseError> {
-    match a.positional(0) {
-        Some(arg) => float(arg, "probability", 0.0, 1.0),
-        None => Ok(0.5),
     }
-}
-
-fn kernel_pair(
-    a: &mut Args,
-    key: &str,
-    what: &str,
-    min: u64,
-    default: Pair,
-) -> Result<Pair, ParseError> {
-    match a.keyed(key)? {
-        Some(arg) => pair(arg, what, min, MAX_KERNEL),
-        None => Ok(default),
-    }
-}
-
-fn conv(a: &mut Args) -> Result<Conv, ParseError> {
-    let out = int(
-        a.required(0, "out_channels")?,
-        "out_channels",
-        1,
-        MAX_CHANNELS,
-    )?;
-    let kernel = pair(a.required(1, "kernel size")?, "kernel size", 1, MAX_KERNEL)?;
-    let stride = kernel_pair(a, "s", "stride", 1, Pair::square(1))?;
-    let same = a.flag("psame")?;
-    let padding = match a.keyed("p")? {
-        Some(arg) if same => {
-            return Err(ParseError::new(
-                arg.pos,
-                "either p<padding> or psame",
-                "both",
-            ))
-        }
-        Some(arg) => Padding::Explicit(pair(arg, "padding", 0, MAX_KERNEL)?),
-        None if same => Padding::Same,
-        None => Padding::Explicit(Pair::square(0)),
-    };
-    let dilation = kernel_pair(a, "d", "dilation", 1, Pair::square(1))?;
-    let dw = a.flag("dw")?;
-    let groups = match a.keyed("g")? {
-        Some(arg) if dw => return Err(ParseError::new(arg.pos, "either g<groups> or dw", "both")),
-        Some(arg) => Groups::Count(int(arg, "groups", 1, MAX_CHANNELS)?),
-        None if dw => Groups::Depthwise,
-        None => Groups::Count(1),
-    };
-    let bias = !a.flag("nobias")?;
-    Ok(Conv {
-        out,
-        kernel,
-        stride,
-        padding,
-        dilation,
-        groups,
-        bias,
-    })
-}
-
-fn conv_transpose(a: &mut Args) -> Result<ConvTranspose, ParseError> {
-    let out = int(
-        a.required(0, "out_channels")?,
-        "out_channels",
-        1,
-        MAX_CHANNELS,
-    )?;
-    let kernel = pair(a.required(1, "kernel size")?, "kernel size", 1, MAX_KERNEL)?;
-    let stride = kernel_pair(a, "s", "stride", 1, Pair::square(1))?;
-    let padding = kernel_pair(a, "p", "padding", 0, Pair::square(0))?;
-    let output_padding = kernel_pair(a, "op", "output padding", 0, Pair::square(0))?;
-    let dilation = kernel_pair(a, "d", "dilation", 1, Pair::square(1))?;
-    let groups = match a.keyed("g")? {
-        Some(arg) => int(arg, "groups", 1, MAX_CHANNELS)?,
-        None => 1,
-    };
-    let bias = !a.flag("nobias")?;
-    Ok(ConvTranspose {
-        out,
-        kernel,
-        stride,
-        padding,
-        output_padding,
-        dilation,
-        groups,
-        bias,
-    })
-}
-
-fn pool(a: &mut Args, max: bool) -> Result<Pool, ParseError> {
-    let kernel = pair(a.required(0, "kernel size")?, "kernel size", 1, MAX_KERNEL)?;
-    // PyTorch's default stride is the kernel size.
-    let stride = kernel_pair(a, "s", "stride", 1, kernel)?;
-    let padding = kernel_pair(a, "p", "padding", 0, Pair::square(0))?;
-    let dilation = if max {
-        kernel_pair(a, "d", "dilation", 1, Pair::square(1))?
-    } else {
-        Pair::square(1)
-    };
-    let ceil_mode = a.flag("ceil")?;
-    Ok(Pool {
-        kernel,
-        stride,
-        padding,
-        dilation,
-        ceil_mode,
-    })
 }
 
 fn block(kind: &str, a: &mut Args) -> Result<Block, ParseError> {

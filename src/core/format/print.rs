@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 use crate::core::arch::{Architecture, Block, Node, Op};
 use crate::core::format::parse::SE_ACTS;
 use crate::core::format::VERSION;
-use crate::core::layer::{Act, Groups, Layer, Padding, Pair, UpsampleMode};
+use crate::core::layer::{Act, Layer, Pair};
+use crate::core::ops::pair_text as pair;
+use crate::core::ops::{with_family, Family};
 
 /// The spec of `arch`; [`crate::core::format::parse`] reads it back to an equal value.
 pub fn print(arch: &Architecture) -> String {
@@ -94,142 +96,24 @@ fn op_to(out: &mut String, op: &Op) {
     }
 }
 
-fn pair(p: Pair) -> String {
-    if p.is_square() {
-        p.h.to_string()
-    } else {
-        format!("{}x{}", p.h, p.w)
-    }
-}
-
-/// Appends `,<key><pair>` unless the value is the default.
-fn keyed(args: &mut Vec<String>, key: &str, value: Pair, default: Pair) {
-    if value != default {
-        args.push(format!("{key}{}", pair(value)));
-    }
-}
-
 fn call(out: &mut String, name: &str, args: &[String]) {
     out.push_str(name);
     if !args.is_empty() {
         out.push('(');
-        out.push_str(&args.join(","));
+        // Straight into `out`: a joined copy would cost an allocation per layer.
+        for (i, arg) in args.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(arg);
+        }
         out.push(')');
     }
 }
 
 fn layer_to(out: &mut String, layer: &Layer) {
-    let one = Pair::square(1);
-    let zero = Pair::square(0);
     let mut args = Vec::new();
-    let name = match layer {
-        Layer::Conv(c) => {
-            args.push(c.out.to_string());
-            args.push(pair(c.kernel));
-            keyed(&mut args, "s", c.stride, one);
-            match c.padding {
-                Padding::Same => args.push("psame".into()),
-                Padding::Explicit(p) => keyed(&mut args, "p", p, zero),
-            }
-            keyed(&mut args, "d", c.dilation, one);
-            match c.groups {
-                Groups::Depthwise => args.push("dw".into()),
-                Groups::Count(g) => keyed(&mut args, "g", Pair::square(g), one),
-            }
-            if !c.bias {
-                args.push("nobias".into());
-            }
-            "conv"
-        }
-        Layer::ConvTranspose(c) => {
-            args.push(c.out.to_string());
-            args.push(pair(c.kernel));
-            keyed(&mut args, "s", c.stride, one);
-            keyed(&mut args, "p", c.padding, zero);
-            keyed(&mut args, "op", c.output_padding, zero);
-            keyed(&mut args, "d", c.dilation, one);
-            keyed(&mut args, "g", Pair::square(c.groups), one);
-            if !c.bias {
-                args.push("nobias".into());
-            }
-            "convt"
-        }
-        Layer::BatchNorm { flat } => {
-            if *flat {
-                "bn1d"
-            } else {
-                "bn"
-            }
-        }
-        Layer::Act(a) => match a {
-            Act::Relu => "relu",
-            Act::Relu6 => "relu6",
-            Act::Silu => "silu",
-            Act::Gelu => "gelu",
-            Act::Sigmoid => "sigmoid",
-            Act::Hardswish => "hardswish",
-            Act::Hardsigmoid => "hardsigmoid",
-            Act::Tanh => "tanh",
-            Act::Mish => "mish",
-            Act::LeakyRelu(slope) => {
-                if *slope != 0.01 {
-                    args.push(slope.to_string());
-                }
-                "leakyrelu"
-            }
-        },
-        Layer::MaxPool(p) | Layer::AvgPool(p) => {
-            args.push(pair(p.kernel));
-            keyed(&mut args, "s", p.stride, p.kernel);
-            keyed(&mut args, "p", p.padding, zero);
-            keyed(&mut args, "d", p.dilation, one);
-            if p.ceil_mode {
-                args.push("ceil".into());
-            }
-            if matches!(layer, Layer::MaxPool(_)) {
-                "maxpool"
-            } else {
-                "avgpool"
-            }
-        }
-        Layer::AdaptiveAvgPool(s) => {
-            args.push(pair(*s));
-            "adaptiveavg"
-        }
-        Layer::AdaptiveMaxPool(s) => {
-            args.push(pair(*s));
-            "adaptivemax"
-        }
-        Layer::GroupNorm { groups } => {
-            args.push(groups.to_string());
-            "groupnorm"
-        }
-        Layer::Flatten => "flatten",
-        Layer::Linear { out, bias } => {
-            args.push(out.to_string());
-            if !bias {
-                args.push("nobias".into());
-            }
-            "linear"
-        }
-        Layer::Dropout(p) | Layer::StochasticDepth(p) => {
-            if *p != 0.5 {
-                args.push(p.to_string());
-            }
-            if matches!(layer, Layer::Dropout(_)) {
-                "dropout"
-            } else {
-                "stochdepth"
-            }
-        }
-        Layer::Upsample { scale, mode } => {
-            args.push(scale.to_string());
-            if *mode == UpsampleMode::Bilinear {
-                args.push("bilinear".into());
-            }
-            "upsample"
-        }
-    };
+    let name = with_family!(layer, |family| family.print(layer, &mut args));
     call(out, name, &args);
 }
 
