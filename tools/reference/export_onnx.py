@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Export the reference networks to ONNX for the importer's tests (tests/native/onnx_import.rs).
+
+What it writes
+--------------
+For every network of dump_refs.NETWORKS (the torchvision presets, the networks beyond them, the hand-made zoos:
+the same definitions as the torch fixtures in tests/fixtures/torch/), ``tests/fixtures/onnx/<name>.onnx``,
+exported with torch.onnx's TorchScript exporter (``dynamo=False``) at the fixture's input size:
+
+* ``export_params=False``: no weight data, the weights are graph inputs with their shapes (a few KB per file);
+* ``do_constant_folding=False``: otherwise the exporter folds every batch norm into the convolution before it,
+  and the file no longer shows the network that was written (numbers would differ from the fixture: no BN rows,
+  convolutions with a bias);
+* opset 17, input named ``x``; the batch dimension is the fixture's.
+
+Plus ``simple_cnn_weights.onnx``: fastbook's simple_cnn WITH its weights (real tensor data, a few KB), so the
+reader is also tested on a file with raw_data.
+
+With ``--dynamo`` it also tries the dynamo exporter for each network and writes ``<name>.dynamo.onnx`` where
+it works (it writes weights; the files are not committed).
+
+With ``--weights NAME --out FILE`` it writes one network with its weights (e.g. resnet50, ~100 MB, for timing
+``convscope summary FILE``), outside the repository.
+
+How to run
+----------
+    pip install torch==2.15.0 torchvision==0.29.2 onnx torchinfo fvcore
+    python3 tools/reference/export_onnx.py                 # all networks
+    python3 tools/reference/export_onnx.py resnet18 zoo    # some
+    python3 tools/reference/export_onnx.py --weights resnet50 --out /tmp/resnet50.onnx
+
+Versions it was run with: Python 3.11.7, torch 2.15.0+cu132 (CPU), torchvision 0.29.2+cu132, onnx 1.23.2.
+"""
+
+import argparse
+import os
+import sys
+import warnings
+
+import torch
+
+warnings.filterwarnings("ignore")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dump_refs import NETWORKS, simple_cnn  # noqa: E402
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def export(model, size, path, params):
+    model.eval()
+    x = torch.randn(*size)
+    torch.onnx.export(
+        model,
+        x,
+        path,
+        dynamo=False,
+        export_params=params,
+        do_constant_folding=False,
+        opset_version=17,
+        input_names=["x"],
+        output_names=["y"],
+    )
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("names", nargs="*")
+    ap.add_argument("--out", default=os.path.join(REPO, "tests", "fixtures", "onnx"))
+    ap.add_argument("--weights", help="export this one network with its weights to --out (a file)")
+    ap.add_argument("--dynamo", action="store_true", help="also try the dynamo exporter")
+    args = ap.parse_args()
+    torch.manual_seed(0)
+    if args.weights:
+        build, size = NETWORKS[args.weights]
+        export(build(), size, args.out, True)
+        print(args.out, os.path.getsize(args.out))
+        return
+    os.makedirs(args.out, exist_ok=True)
+    names = args.names or list(NETWORKS)
+    for name in names:
+        build, size = NETWORKS[name]
+        path = os.path.join(args.out, f"{name}.onnx")
+        try:
+            export(build(), size, path, False)
+            print(f"{name}: {os.path.getsize(path)} bytes")
+        except Exception as e:  # noqa: BLE001 - report and go on with the others
+            print(f"{name}: not exported: {type(e).__name__}: {str(e).splitlines()[0][:160]}")
+        if args.dynamo:
+            try:
+                dpath = os.path.join(args.out, f"{name}.dynamo.onnx")
+                torch.onnx.export(build().eval(), (torch.randn(*size),), dpath, dynamo=True)
+                print(f"{name}: dynamo export ok")
+            except Exception as e:  # noqa: BLE001
+                print(f"{name}: dynamo export failed: {type(e).__name__}")
+    if not args.names:
+        path = os.path.join(args.out, "simple_cnn_weights.onnx")
+        export(simple_cnn(), [64, 1, 28, 28], path, True)
+        print(f"simple_cnn_weights: {os.path.getsize(path)} bytes")
+
+
+if __name__ == "__main__":
+    main()
