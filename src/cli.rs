@@ -4,5 +4,6 @@ mod args;
 mod chart;
 mod commands;
 mod json;
+mod onnx_file;
 
 pub use commands::run;

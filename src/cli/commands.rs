@@ -16,11 +16,11 @@ const USAGE: &str = "\
 convscope: where does the computation in a CNN happen, and what does it cost?
 
 usage:
-  convscope summary <preset | spec | @file> [--input CxHxW] [--batch N] [--dtype fp32|fp16|bf16|int8]
+  convscope summary <preset | spec | @file | model.onnx> [--input CxHxW] [--batch N] [--dtype fp32|fp16|bf16|int8]
                     [--device NAME | custom:<TFLOP/s>:<GB/s>] [--format table|markdown|json]
                     [--count bias,norm,act,pool,addmul|all]
-  convscope spec <preset>          print a preset in the text format
-  convscope link <preset | spec>   print the URL fragment that opens it in the app (same options as summary)
+  convscope spec <preset | model.onnx>          print a preset or an ONNX model in the text format
+  convscope link <preset | spec | model.onnx>   print the URL fragment that opens it in the app (summary's options)
   convscope chart <compute|rf|tradeoff|roofline> <preset | spec | @file> --out FILE.svg [summary's options]
                   [--metric macs|flops|time|traffic|params|activations] [--by layer|block|stage] [--log] [--dark]
   convscope presets                list the presets
@@ -53,6 +53,9 @@ fn dispatch(argv: &[String], out: &mut dyn Write) -> Result<(), String> {
             let key = rest
                 .first()
                 .ok_or("spec needs a preset name (see `convscope presets`)")?;
+            if let Some(arch) = super::onnx_file::load(key) {
+                return write(out, &format!("{}\n", format::print(&arch?.0)));
+            }
             let p = presets::find(key)
                 .ok_or_else(|| format!("unknown preset `{key}` (see `convscope presets`)"))?;
             let arch = p.architecture().map_err(|e| e.to_string())?;
@@ -123,6 +126,9 @@ pub(super) fn resolve(rest: &[String]) -> Result<(State, args::Format), String> 
 }
 
 fn load(target: &str) -> Result<(Architecture, u64), String> {
+    if let Some(imported) = super::onnx_file::load(target) {
+        return imported;
+    }
     if let Some(p) = presets::find(target) {
         return Ok((
             p.architecture()

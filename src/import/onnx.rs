@@ -28,6 +28,8 @@ pub struct Imported {
     pub notes: Vec<String>,
     /// ONNX nodes in the file.
     pub nodes: usize,
+    /// The batch the model was exported with (1 when the file leaves it symbolic).
+    pub batch: u64,
 }
 
 /// Why nothing of a file could be imported.
@@ -77,11 +79,13 @@ pub fn read(bytes: Bytes) -> Result<Imported, ImportError> {
     }
     let mut g = graph::Graph::build(&model)?;
     let nodes = g.nodes.len();
+    let batch = g.batch;
     let out = decompose::run(&mut g)?;
     Ok(Imported {
         arch: out.arch,
         partial: out.partial,
         notes: out.notes,
         nodes,
+        batch,
     })
 }

@@ -4,6 +4,7 @@
 //! their message and no panic.
 
 use convscope::core::analysis::{analyse, Counting, Options, Row};
+use convscope::core::format;
 use convscope::import::onnx::{self, Bytes, Imported};
 use serde_json::Value;
 
@@ -144,4 +145,114 @@ fn torch_exports_import_to_the_fixtures_numbers() {
             "{name} total params"
         );
     }
+}
+
+/// The message for a bad file, or the partial note when a prefix still maps.
+fn message(bytes: Vec<u8>) -> String {
+    match onnx::read(Bytes::from(bytes)) {
+        Ok(i) => i.partial.unwrap_or_else(|| "imported".into()),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn hand_made_bad_files_get_their_message() {
+    let cases = [
+        ("cycle", "the graph has a cycle through node `/relu/Relu` (Relu)"),
+        ("missing_input", "node `/Add` (Add) reads `ghost`, which no node, input or initializer provides"),
+        ("huge_dims", "node `/conv/Conv` (Conv) cannot be represented: its output channel count 1099511627776 is outside"),
+        ("huge_input", "has 1073741824 height, above convscope's bound of 65536"),
+        ("five_d", "the input `x` is 5-D (1×3×4×8×8); convscope analyses N×C×H×W images"),
+        ("five_d_inside", "only the part before this maps: node `/Unsqueeze` (Unsqueeze)"),
+        ("unknown_op", "only the part before this maps: node `/frob/FrobnicateV7` (FrobnicateV7) cannot be represented: convscope has no layer for the ONNX op FrobnicateV7"),
+        ("channel_shuffle", "node `/Reshape` (Reshape) cannot be represented: a channel shuffle"),
+        ("two_inputs", "the graph has 2 data inputs (`x`, `x2`)"),
+        ("dynamic_height", "the input `x` (1×3×?×8) has a dynamic size with no value"),
+    ];
+    for (name, want) in cases {
+        let got = message(file(&format!("bad/{name}.onnx")));
+        assert!(got.contains(want), "{name}: {got}");
+    }
+}
+
+#[test]
+fn a_partial_import_keeps_the_part_before_the_unknown_op() {
+    let i = onnx::read(Bytes::from(file("bad/unknown_op.onnx"))).expect("the conv maps");
+    assert_eq!(format::print(&i.arch), "v1/3x8x8/conv:conv(4,3,p1,nobias)");
+    let a = analyse(&i.arch, &Options::default());
+    // 4 output channels × 8×8 × 3 input channels × 3×3: counted by hand from the file's shapes.
+    assert_eq!(a.totals.macs, 4 * 8 * 8 * 3 * 9);
+}
+
+#[test]
+fn truncated_files_and_other_bytes_never_panic() {
+    let good = file("resnet18.onnx");
+    assert!(message(Vec::new()).contains("no graph"), "empty");
+    assert!(message(b"v1/3x224x224/conv(8,3)".to_vec()).starts_with("not a readable ONNX model"));
+    assert!(message(vec![0xff; 64]).starts_with("not a readable ONNX model"));
+    // Every cut of the file: a decode error, a broken graph or a partial network, never a panic.
+    for cut in (0..good.len()).step_by(211) {
+        let _ = message(good[..cut].to_vec());
+    }
+    assert!(message(good[..good.len() / 2].to_vec()).starts_with("not a readable ONNX model"));
+    // Bytes flipped one at a time (a cheap fuzz of the reader beyond the decoder).
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..400 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let mut bytes = good.clone();
+        let at = (state % bytes.len() as u64) as usize;
+        bytes[at] ^= (state >> 32) as u8 | 1;
+        let _ = message(bytes);
+    }
+}
+
+#[test]
+fn a_file_with_weights_reads_like_one_without() {
+    // simple_cnn exported with its weights (raw tensor data) and without: the same network.
+    let with = onnx::read(Bytes::from(file("simple_cnn_weights.onnx"))).expect("imports");
+    let without = import("simple_cnn");
+    assert_eq!(with.arch, without.arch);
+    assert_eq!(with.batch, 64);
+    // fastbook's chapter 13 simple_cnn, as the preset writes it.
+    let preset = convscope::core::presets::find("simple_cnn").expect("preset");
+    assert_eq!(format::print(&with.arch), preset.spec);
+}
+
+#[test]
+fn the_command_line_reads_onnx_files() {
+    let path = format!(
+        "{}/tests/fixtures/onnx/resnet50.onnx",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let run = |args: &[&str]| {
+        let argv: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = convscope::cli::run(&argv, &mut out, &mut err);
+        (
+            code,
+            String::from_utf8(out).expect("utf8"),
+            String::from_utf8(err).expect("utf8"),
+        )
+    };
+    let (code, spec, _) = run(&["spec", &path]);
+    assert_eq!(code, 0);
+    let arch = format::parse(spec.trim()).expect("spec parses");
+    // torchvision's published resnet50: 25,557,032 parameters, 4.09 GMACs at 224×224.
+    let a = analyse(&arch, &Options::default());
+    assert_eq!(a.totals.params, 25_557_032);
+    assert_eq!(a.totals.macs, 4_089_184_256);
+    let (code, summary, _) = run(&["summary", &path]);
+    assert_eq!(code, 0);
+    assert!(summary.contains("25,557,032"), "{summary}");
+    let (code, link, _) = run(&["link", &format!("@{path}")]);
+    assert_eq!(code, 0);
+    assert!(
+        link.starts_with("#arch=v1/3x224x224/conv1:conv(64,7,s2,p3,nobias)"),
+        "{link}"
+    );
+    let (code, _, err) = run(&["summary", "/nonexistent/model.onnx"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read /nonexistent/model.onnx"), "{err}");
 }

@@ -291,11 +291,39 @@ impl<'g> Walk<'g> {
                 "it follows a Pad, which only folds into a convolution or pooling",
             ));
         }
+        let rank = self.shape(Some(out)).len();
+        let group_norm_start = n.op == "Reshape" && rank == 3;
+        if rank != 2
+            && rank != 4
+            && !group_norm_start
+            && !matches!(n.op.as_str(), "Dropout" | "Identity")
+        {
+            let shuffle = n.op == "Reshape"
+                && rank == 5
+                && matches!(self.users(out)[..], [t] if g.nodes[t].op == "Transpose");
+            if rank == 0 {
+                // No shape: the op is unknown to the inference (the mapping names it) or its shape failed (why).
+                if let Some(Some(p)) = g.problems.get(u) {
+                    return Err(p.clone());
+                }
+            }
+            let why = if shuffle {
+                "a channel shuffle (reshape to groups, transpose, reshape back) has no convscope layer".to_string()
+            } else {
+                format!(
+                    "its output is {rank}-D ({}); convscope analyses N×C×H×W maps and N×F vectors",
+                    super::graph::dims_text(&self.shape(Some(out)))
+                )
+            };
+            if rank != 0 {
+                return Err(unsupported(n, why));
+            }
+        }
         match n.op.as_str() {
             "Dropout" | "Identity" => {}
             "Concat" => {} // one input: a copy
             "Pad" => self.pending_pad = Some(self.pad(n)?),
-            "Reshape" if self.shape(Some(out)).len() == 3 => return self.group_norm(u, items),
+            "Reshape" if group_norm_start => return self.group_norm(u, items),
             "Flatten" | "Reshape" => {
                 let x = self.shape(n.input(0));
                 let y = self.shape(Some(out));

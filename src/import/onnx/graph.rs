@@ -110,6 +110,8 @@ pub struct Graph {
     pub input: ValueId,
     /// The network's output.
     pub output: ValueId,
+    /// The input's batch dimension as exported (1 when symbolic).
+    pub batch: u64,
     /// Why a node's output shape could not be inferred, by node.
     pub problems: Vec<Option<ImportError>>,
 }
@@ -248,8 +250,16 @@ impl Builder {
         let order = topological(&self.nodes, &self.values)?;
         let input = data_input(&candidates, &self.nodes, &self.values)?;
         let problems = vec![None; self.nodes.len()];
+        let batch = self.values[input]
+            .shape
+            .as_ref()
+            .and_then(|s| s.first())
+            .and_then(|&b| u64::try_from(b).ok())
+            .filter(|&b| (1..=crate::core::limits::MAX_BATCH).contains(&b))
+            .unwrap_or(1);
         let mut g = Graph {
             problems,
+            batch,
             values: self.values,
             nodes: self.nodes,
             order,
@@ -344,7 +354,14 @@ fn read_as_data(v: ValueId, nodes: &[GNode], values: &[Value], depth: usize) -> 
                     .iter()
                     .any(|&o| read_as_data(o, nodes, values, depth + 1))
         } else {
+            // A full map summed or concatenated with the data is data too (a second network input); biases and
+            // normalisation weights are vectors.
+            let elementwise = matches!(
+                n.op.as_str(),
+                "Add" | "Sub" | "Mul" | "Div" | "Concat" | "Max" | "Min"
+            );
             n.input(0) == Some(v)
+                || (elementwise && values[v].shape.as_ref().is_some_and(|s| s.len() >= 3))
         }
     })
 }
