@@ -79,66 +79,85 @@ fn fvcore_counts(class: &str) -> bool {
 
 #[test]
 fn torch_exports_import_to_the_fixtures_numbers() {
+    for name in NETS {
+        compare(name, name, usize::MAX);
+    }
+}
+
+#[test]
+fn the_zoos_activations_written_as_products_import() {
+    // SiLU as x·sigmoid(x), GELU in its erf form, ReLU6 as Clip(0, 6), Hardswish, LeakyReLU(0.1), same padding
+    // with dilation, depthwise and grouped convs, ceil pools, a transposed conv and both upsamplings: the zoo's
+    // first 16 layers against the first 16 entries of its fixture.
+    compare("zoo_head", "zoo", 16);
+}
+
+/// Imports `tests/fixtures/onnx/<name>.onnx` and compares its first `take` module rows with the torch fixture.
+fn compare(name: &str, fixture_name: &str, take: usize) {
     let fv = Counting {
         norm: true,
         pool: true,
         ..Counting::default()
     };
-    for name in NETS {
-        let imported = import(name);
-        assert_eq!(imported.partial, None, "{name}");
-        let reference = fixture(name);
-        let batch = u(&reference["input"][0]);
-        let a = analyse(
-            &imported.arch,
-            &Options {
-                batch,
-                counting: fv,
-                ..Options::default()
-            },
-        );
-        assert_eq!(a.totals.diagnostics, 0, "{name}");
-        // torch.onnx exports in eval mode, where dropout is the identity and leaves no node.
-        let layers: Vec<&Value> = reference["layers"]
-            .as_array()
-            .expect("layers")
-            .iter()
-            .filter(|l| !matches!(l["class"].as_str(), Some("Dropout" | "StochasticDepth")))
-            .collect();
-        let rows: Vec<&Row> = support::module_rows(&a);
-        let paths: Vec<&str> = rows.iter().map(|r| r.path.as_str()).collect();
-        assert_eq!(
-            rows.len(),
-            layers.len(),
-            "{name}: one row per leaf call: {paths:?}"
-        );
-        for (row, want) in rows.iter().zip(&layers) {
-            let s = row.stats.expect("computed");
-            let at = format!("{name} {} ({})", row.path, row.class);
-            assert_eq!(row.path, want["path"].as_str().expect("path"), "{at} path");
-            let class = want["class"].as_str().expect("class");
-            // torch.onnx writes an adaptive average pool whose output divides its input as a fixed AveragePool
-            // (alexnet's 6×6 → 6×6, vgg's 7×7 → 7×7): the file no longer says "adaptive", the numbers are the same.
-            let exported_as_fixed_pool = class == "AdaptiveAvgPool2d" && row.class == "AvgPool2d";
-            if !exported_as_fixed_pool {
-                assert_eq!(row.class, class, "{at}");
-            }
-            let out: Vec<u64> = want["output"]
-                .as_array()
-                .expect("output")
-                .iter()
-                .map(u)
-                .collect();
-            assert_eq!(s.output.with_batch(batch), out, "{at} output");
-            assert_eq!(s.params, u(&want["params"]), "{at} params");
-            if fvcore_counts(row.class) {
-                assert_eq!(
-                    Some(s.macs),
-                    want["fvcore_flops"].as_u64(),
-                    "{at} fvcore count"
-                );
-            }
+    let imported = import(name);
+    assert_eq!(imported.partial, None, "{name}");
+    let reference = fixture(fixture_name);
+    let batch = u(&reference["input"][0]);
+    assert_eq!(imported.batch, batch, "{name}: the export's batch");
+    let a = analyse(
+        &imported.arch,
+        &Options {
+            batch,
+            counting: fv,
+            ..Options::default()
+        },
+    );
+    assert_eq!(a.totals.diagnostics, 0, "{name}");
+    // torch.onnx exports in eval mode, where dropout is the identity and leaves no node.
+    let layers: Vec<&Value> = reference["layers"]
+        .as_array()
+        .expect("layers")
+        .iter()
+        .take(take)
+        .filter(|l| !matches!(l["class"].as_str(), Some("Dropout" | "StochasticDepth")))
+        .collect();
+    let rows: Vec<&Row> = support::module_rows(&a);
+    let paths: Vec<&str> = rows.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(
+        rows.len(),
+        layers.len(),
+        "{name}: one row per leaf call: {paths:?}"
+    );
+    for (row, want) in rows.iter().zip(&layers) {
+        let s = row.stats.expect("computed");
+        let at = format!("{name} {} ({})", row.path, row.class);
+        assert_eq!(row.path, want["path"].as_str().expect("path"), "{at} path");
+        let class = want["class"].as_str().expect("class");
+        // torch.onnx writes an adaptive average pool whose output divides its input as a fixed AveragePool
+        // (alexnet's 6×6 → 6×6, vgg's 7×7 → 7×7): the file no longer says "adaptive", the numbers are the same.
+        let exported_as_fixed_pool = class == "AdaptiveAvgPool2d" && row.class == "AvgPool2d";
+        if !exported_as_fixed_pool {
+            assert_eq!(row.class, class, "{at}");
         }
+        let out: Vec<u64> = want["output"]
+            .as_array()
+            .expect("output")
+            .iter()
+            .map(u)
+            .collect();
+        assert_eq!(s.output.with_batch(batch), out, "{at} output");
+        assert_eq!(s.params, u(&want["params"]), "{at} params");
+        // The zoo's same-padded dilated conv is missing from fvcore (see the fixture's notes).
+        let fvcore_missing = fixture_name == "zoo" && row.path == "3";
+        if fvcore_counts(row.class) && !fvcore_missing {
+            assert_eq!(
+                Some(s.macs),
+                want["fvcore_flops"].as_u64(),
+                "{at} fvcore count"
+            );
+        }
+    }
+    if take == usize::MAX {
         assert_eq!(
             a.totals.params,
             u(&reference["totals"]["params"]),

@@ -126,14 +126,20 @@ fn fold(g: &Graph, n: &GNode) -> (Option<Vec<i64>>, Option<Vec<f64>>, Option<Vec
         }
         "Squeeze" => (ints(0), None, None),
         "Concat" => {
-            let mut all = Vec::new();
+            // Shapes are concatenated integers; Resize's scales (`[1, 1]` and `[2, 2]`) concatenated floats.
+            let (mut ints, mut floats) = (Some(Vec::new()), Some(Vec::new()));
             for v in n.inputs.iter().flatten() {
-                match &g.values[*v].ints {
-                    Some(x) => all.extend_from_slice(x),
-                    None => return (None, None, None),
+                let val = &g.values[*v];
+                match (&mut ints, &val.ints) {
+                    (Some(all), Some(x)) => all.extend_from_slice(x),
+                    _ => ints = None,
+                }
+                match (&mut floats, &val.floats) {
+                    (Some(all), Some(x)) => all.extend_from_slice(x),
+                    _ => floats = None,
                 }
             }
-            (Some(all), None, None)
+            (ints, floats, None)
         }
         _ => (None, None, None),
     }
