@@ -92,6 +92,15 @@ fn the_zoos_activations_written_as_products_import() {
     compare("zoo_head", "zoo", 16);
 }
 
+#[test]
+fn dynamo_exports_with_external_data_import() {
+    // The dynamo exporter: nodes named `node_conv2d` with the module scopes as metadata, weights as external data
+    // (left out of the file: the initializers keep only their dims), flatten as a Reshape.
+    for name in ["simple_cnn", "alexnet", "pool_zoo", "convT_zoo"] {
+        compare(&format!("{name}.dynamo"), name, usize::MAX);
+    }
+}
+
 /// Imports `tests/fixtures/onnx/<name>.onnx` and compares its first `take` module rows with the torch fixture.
 fn compare(name: &str, fixture_name: &str, take: usize) {
     let fv = Counting {

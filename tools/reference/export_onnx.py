@@ -18,8 +18,12 @@ exported with torch.onnx's TorchScript exporter (``dynamo=False``) at the fixtur
 Plus ``simple_cnn_weights.onnx``: fastbook's simple_cnn WITH its weights (real tensor data, a few KB), so the
 reader is also tested on a file with raw_data.
 
-With ``--dynamo`` it also tries the dynamo exporter for each network and writes ``<name>.dynamo.onnx`` where
-it works (it writes weights; the files are not committed).
+Plus ``<name>.dynamo.onnx`` for the networks of DYNAMO, exported with the dynamo exporter (``dynamo=True``, its
+default graph optimisation) with external data: the weights go to a separate ``.data`` file, which is deleted, so
+the committed file is a model whose initializers have dims but no data (the importer reads shapes from the dims).
+The dynamo exporter's optimiser removes a batch norm whose running statistics are still the initial ones (a fresh
+model's BN is the identity) and an all-zero bias (vgg and squeezenet initialise theirs to 0), so only networks
+without either are exported this way.
 
 With ``--weights NAME --out FILE`` it writes one network with its weights (e.g. resnet50, ~100 MB, for timing
 ``convscope summary FILE``), outside the repository.
@@ -51,6 +55,10 @@ from dump_refs import NETWORKS, simple_cnn, zoo  # noqa: E402
 NETWORKS = dict(NETWORKS)
 NETWORKS["zoo_head"] = (lambda: zoo()[:16], [2, 3, 64, 48])
 
+# Networks exported with the dynamo exporter too: no batch norm, and no parameter initialised to zeros (the
+# optimiser drops vgg's and squeezenet's all-zero conv biases from a fresh model).
+DYNAMO = ["simple_cnn", "alexnet", "pool_zoo", "convT_zoo"]
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
@@ -70,12 +78,25 @@ def export(model, size, path, params):
     )
 
 
+def export_dynamo(model, size, path):
+    model.eval()
+    try:
+        torch.onnx.export(model, (torch.randn(*size),), path, dynamo=True, external_data=True,
+                          input_names=["x"], output_names=["y"])
+    except Exception as e:  # noqa: BLE001 - report and go on with the others
+        print(f"{path}: dynamo export failed: {type(e).__name__}: {str(e).splitlines()[0][:160]}")
+        return
+    data = path + ".data"
+    if os.path.exists(data):
+        os.remove(data)
+    print(f"{os.path.basename(path)}: {os.path.getsize(path)} bytes (weights left out)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("names", nargs="*")
     ap.add_argument("--out", default=os.path.join(REPO, "tests", "fixtures", "onnx"))
     ap.add_argument("--weights", help="export this one network with its weights to --out (a file)")
-    ap.add_argument("--dynamo", action="store_true", help="also try the dynamo exporter")
     args = ap.parse_args()
     torch.manual_seed(0)
     if args.weights:
@@ -93,13 +114,8 @@ def main():
             print(f"{name}: {os.path.getsize(path)} bytes")
         except Exception as e:  # noqa: BLE001 - report and go on with the others
             print(f"{name}: not exported: {type(e).__name__}: {str(e).splitlines()[0][:160]}")
-        if args.dynamo:
-            try:
-                dpath = os.path.join(args.out, f"{name}.dynamo.onnx")
-                torch.onnx.export(build().eval(), (torch.randn(*size),), dpath, dynamo=True)
-                print(f"{name}: dynamo export ok")
-            except Exception as e:  # noqa: BLE001
-                print(f"{name}: dynamo export failed: {type(e).__name__}")
+        if name in DYNAMO:
+            export_dynamo(build(), size, os.path.join(args.out, f"{name}.dynamo.onnx"))
     if not args.names:
         path = os.path.join(args.out, "simple_cnn_weights.onnx")
         export(simple_cnn(), [64, 1, 28, 28], path, True)

@@ -35,6 +35,9 @@ pub struct Value {
 #[derive(Debug)]
 pub struct GNode {
     pub name: String,
+    /// The module scope as torch.onnx's TorchScript exporter writes names (`/layer1/layer1.0/conv1/Conv`), also
+    /// made from the dynamo exporter's `pkg.torch.onnx.name_scopes`; empty when the file has neither.
+    pub scope: String,
     pub op: String,
     pub attrs: Vec<AttributeProto>,
     /// `None` for an optional input left empty.
@@ -167,6 +170,7 @@ impl Graph {
                 })?));
             }
             b.nodes.push(GNode {
+                scope: scope_name(n),
                 name: n.name().to_string(),
                 op: n.op_type().to_string(),
                 attrs: n.attribute.clone(),
@@ -199,6 +203,33 @@ impl Graph {
     pub fn shape(&self, v: ValueId) -> Option<&[i64]> {
         self.values.get(v).and_then(|x| x.shape.as_deref())
     }
+}
+
+/// The node's module scope in the TorchScript exporter's form. The dynamo exporter names nodes `node_conv2d` and
+/// keeps the scopes as metadata, a Python list of dotted paths ending with the op's own name:
+/// `['', 'layer4', 'layer4.1', 'layer4.1.relu', 'relu_16']` → `/layer4/layer4.1/layer4.1.relu/relu_16`.
+fn scope_name(n: &proto::NodeProto) -> String {
+    if n.name().starts_with('/') {
+        return n.name().to_string();
+    }
+    let Some(list) = n
+        .metadata_props
+        .iter()
+        .find(|p| p.key() == "pkg.torch.onnx.name_scopes")
+        .map(|p| p.value())
+    else {
+        return String::new();
+    };
+    let inner = list.trim().trim_start_matches('[').trim_end_matches(']');
+    let names: Vec<&str> = inner
+        .split(',')
+        .map(|s| s.trim().trim_matches('\'').trim_matches('"'))
+        .filter(|s| !s.is_empty())
+        .collect();
+    if names.is_empty() {
+        return String::new();
+    }
+    format!("/{}", names.join("/"))
 }
 
 fn describe(name: &str, op: &str) -> String {

@@ -50,8 +50,8 @@ struct Scopes {
 
 impl Scopes {
     fn new(g: &Graph) -> Scopes {
-        let mut paths: Vec<Vec<String>> = g.nodes.iter().map(|n| parse(&n.name)).collect();
-        let scoped = g.nodes.iter().map(|n| n.name.starts_with('/')).collect();
+        let mut paths: Vec<Vec<String>> = g.nodes.iter().map(|n| parse(&n.scope)).collect();
+        let scoped = g.nodes.iter().map(|n| n.scope.starts_with('/')).collect();
         // A module called twice gets `relu_1` for its second call; the module is `relu`.
         let mut known: HashSet<(Vec<String>, String)> = HashSet::new();
         for p in &paths {
