@@ -1,7 +1,8 @@
 //! ONNX models: decode the protobuf (generated code, [`proto`]), build a graph form ([`graph`], shapes by
 //! [`infer`]), and decompose it into convscope's tree ([`decompose`], leaf ops by [`ops`], module names by
-//! [`scope`]).
+//! [`scope`], torchvision's blocks by [`blocks`]).
 
+mod blocks;
 mod decompose;
 mod graph;
 mod infer;

@@ -130,7 +130,11 @@ fn compare(name: &str, fixture_name: &str, take: usize) {
         .take(take)
         .filter(|l| !matches!(l["class"].as_str(), Some("Dropout" | "StochasticDepth")))
         .collect();
-    let rows: Vec<&Row> = support::module_rows(&a);
+    // Recognised MBConv blocks bring torchvision's StochasticDepth back (the identity at inference): left out too.
+    let rows: Vec<&Row> = support::module_rows(&a)
+        .into_iter()
+        .filter(|r| r.class != "StochasticDepth")
+        .collect();
     let paths: Vec<&str> = rows.iter().map(|r| r.path.as_str()).collect();
     assert_eq!(
         rows.len(),
@@ -283,4 +287,52 @@ fn the_command_line_reads_onnx_files() {
     let (code, _, err) = run(&["summary", "/nonexistent/model.onnx"]);
     assert_eq!(code, 2);
     assert!(err.contains("cannot read /nonexistent/model.onnx"), "{err}");
+}
+
+#[test]
+fn torchvision_blocks_are_recognised() {
+    // The presets write torchvision's ResNets with their standard blocks: the imports are the same text.
+    for name in ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152"] {
+        let preset = convscope::core::presets::find(name).expect("preset");
+        assert_eq!(format::print(&import(name).arch), preset.spec, "{name}");
+    }
+    // MobileNetV2 and EfficientNet: every InvertedResidual and MBConv is a block (17 and 16, as torchvision builds
+    // them), so the block sliders work; the exports have no dropout, the rest of the rows are the preset's.
+    for (name, want) in [("mobilenet_v2", 17), ("efficientnet_b0", 16)] {
+        let arch = import(name).arch;
+        assert_eq!(blocks(&arch.body), want, "{name}");
+        let ours = analyse(&arch, &Options::default());
+        let preset = support::preset(name);
+        let keep = |r: &&Row| !matches!(r.class, "Dropout");
+        let a: Vec<_> = ours
+            .rows
+            .iter()
+            .filter(keep)
+            .map(|r| (&r.path, r.stats.map(|s| (s.output, s.params, s.macs))))
+            .collect();
+        let b: Vec<_> = preset
+            .rows
+            .iter()
+            .filter(keep)
+            .map(|r| (&r.path, r.stats.map(|s| (s.output, s.params, s.macs))))
+            .collect();
+        assert_eq!(a, b, "{name}");
+    }
+}
+
+fn blocks(nodes: &[convscope::core::arch::Node]) -> u64 {
+    use convscope::core::arch::Op;
+    nodes
+        .iter()
+        .map(|n| {
+            n.repeat
+                * match &n.op {
+                    Op::Block(_) => 1,
+                    Op::Seq(items) => blocks(items),
+                    Op::Residual(r) => blocks(&r.main) + blocks(&r.shortcut) + blocks(&r.post),
+                    Op::Concat(bs) => bs.iter().map(|b| blocks(b)).sum(),
+                    _ => 0,
+                }
+        })
+        .sum()
 }

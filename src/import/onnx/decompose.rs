@@ -89,8 +89,10 @@ pub fn run(g: &mut Graph) -> Result<Output, ImportError> {
         _ => return Err(ImportError::Graph("the input is not N×C×H×W".into())),
     };
     let body = scope::build(g, &items);
+    let mut arch = Architecture { input, body };
+    super::blocks::recognise(&mut arch);
     Ok(Output {
-        arch: Architecture { input, body },
+        arch,
         partial: partial.map(|p| format!("only the part before this maps: {p}")),
         notes: w.notes,
     })
