@@ -14,6 +14,7 @@ mod charts_panel;
 mod clipboard;
 mod conventions;
 mod header;
+mod import_drop;
 mod insert_menu;
 mod layer_list;
 mod node_editor;

@@ -11,6 +11,7 @@ use crate::core::analysis::Analysis;
 use crate::core::presets;
 use crate::core::report;
 use crate::ui::clipboard;
+use crate::ui::import_drop::ImportDrop;
 use crate::ui::perf;
 use crate::ui::state::{AppHandle, Gesture, UiAction};
 use crate::ui::url;
@@ -104,6 +105,7 @@ pub fn header(p: &HeaderProps) -> Html {
                         </option>
                     }) }
                 </select>
+                <ImportDrop />
                 <button type="button" id="copy-link" onclick={copy_link}>{ "Copy link" }</button>
                 <button type="button" id="copy-markdown" onclick={copy_md}>{ "Copy as Markdown table" }</button>
                 <span class="copy-status" role="status" aria-live="polite">{ (*status).clone() }</span>
