@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates src/import/onnx/proto.rs from the onnx.proto of an onnx wheel, once, at development time: the build
-# never needs protoc. Needs protoc (Debian: protobuf-compiler) and pip. Usage: tools/onnx/regenerate.sh [onnx version]
+# Regenerates src/import/onnx/proto.rs from the onnx.proto of an onnx wheel, trimmed to the fields convscope reads
+# (tools/onnx/trim.py keeps those lines verbatim: names, types and tags), once, at development time: the build never
+# needs protoc. Needs protoc (Debian: protobuf-compiler) and pip. Usage: tools/onnx/regenerate.sh [onnx version]
 set -euo pipefail
 version="${1:-1.23.2}"
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -9,7 +10,8 @@ trap 'rm -rf "$work"' EXIT
 pip download "onnx==$version" --no-deps -d "$work/wheel" -q
 (cd "$work/wheel" && unzip -q -o onnx-*.whl onnx/onnx.proto)
 mkdir -p "$work/gen/src" "$work/gen/proto"
-cp "$work/wheel/onnx/onnx.proto" "$work/gen/proto/"
+# Only the fields the importer reads: the decoder skips the others on the wire (see trim.py).
+python3 "$repo/tools/onnx/trim.py" "$work/wheel/onnx/onnx.proto" > "$work/gen/proto/onnx.proto"
 cat > "$work/gen/Cargo.toml" <<'TOML'
 [package]
 name = "onnx-protogen"
@@ -30,9 +32,10 @@ fn main() {
 RS
 (cd "$work/gen" && cargo run -q)
 {
-  echo "//! Generated code: \`onnx.proto\` of onnx $version (the file shipped in the onnx $version wheel) through"
-  echo '//! prost-build 0.14.6 with `bytes(["."])`, so every `bytes` field is a `Bytes` slice of the input, never a copy.'
-  echo '//! Regenerate with `tools/onnx/regenerate.sh`; do not edit by hand.'
+  echo "//! Generated code: \`onnx.proto\` of onnx $version (the file shipped in the onnx $version wheel), trimmed by"
+  echo '//! `tools/onnx/trim.py` to the fields convscope reads (names, types and tags verbatim; the decoder skips the rest),'
+  echo '//! through prost-build 0.14.6 with `bytes(["."])`: every `bytes` field is a `Bytes` slice of the input, never a'
+  echo '//! copy. Regenerate with `tools/onnx/regenerate.sh`; do not edit by hand.'
   echo
   cat "$work/gen/out/onnx.rs"
 } > "$repo/src/import/onnx/proto.rs"

@@ -459,10 +459,8 @@ pub fn dims_text(shape: &[i64]) -> String {
 /// A value info's static shape: symbolic or missing dimensions become -1, except the batch (first) one, which
 /// becomes 1 since convscope's batch is a setting.
 fn value_info_shape(vi: &proto::ValueInfoProto) -> Option<Vec<i64>> {
-    let t = match vi.r#type.as_ref()?.value.as_ref()? {
-        proto::type_proto::Value::TensorType(t) => t,
-        _ => return None,
-    };
+    // The trimmed proto knows tensor types only; a sequence or map type reads as no type at all.
+    let proto::type_proto::Value::TensorType(t) = vi.r#type.as_ref()?.value.as_ref()?;
     let dims = &t.shape.as_ref()?.dim;
     Some(
         dims.iter()
