@@ -76,21 +76,17 @@ fn drop_listeners(dispatcher: AppDispatcher) -> Option<[EventListener; 2]> {
     Some([over, on_drop])
 }
 
+/// Bytes read from the file per step: the page then holds one chunk besides the model in WebAssembly memory, so the
+/// peak stays near the file's size (reading it whole would hold it twice), and the notice can show progress.
+const CHUNK: f64 = 8e6;
+
 /// Reads the file and imports it.
 fn open(dispatcher: AppDispatcher, file: File) {
-    let name = file.name();
-    let size = file.size();
-    if size > 8e6 {
-        notify(
-            &dispatcher,
-            false,
-            format!("Reading {name} ({:.0} MB)…", size / 1e6),
-        );
-    }
     spawn_local(async move {
-        let buffer = match JsFuture::from(file.array_buffer()).await {
-            Ok(b) => b,
-            Err(_) => {
+        let name = file.name();
+        let bytes = match read(&dispatcher, &file).await {
+            Some(b) => b,
+            None => {
                 notify(
                     &dispatcher,
                     true,
@@ -99,7 +95,6 @@ fn open(dispatcher: AppDispatcher, file: File) {
                 return;
             }
         };
-        let bytes = Uint8Array::new(&buffer).to_vec();
         match onnx::read(Bytes::from(bytes)) {
             Ok(imported) => {
                 perf::send_via(
@@ -118,6 +113,36 @@ fn open(dispatcher: AppDispatcher, file: File) {
             Err(e) => notify(&dispatcher, true, format!("Could not open {name}: {e}")),
         }
     });
+}
+
+/// The file's bytes, read in chunks; progress in the notice bar for a large file.
+async fn read(dispatcher: &AppDispatcher, file: &File) -> Option<Vec<u8>> {
+    let size = file.size();
+    let mut bytes = Vec::with_capacity(size as usize);
+    let mut start = 0.0;
+    while start < size {
+        let end = (start + CHUNK).min(size);
+        if size > CHUNK {
+            notify(
+                dispatcher,
+                false,
+                format!(
+                    "Reading {} … {:.0} of {:.0} MB",
+                    file.name(),
+                    start / 1e6,
+                    size / 1e6
+                ),
+            );
+        }
+        let chunk = file.slice_with_f64_and_f64(start, end).ok()?;
+        let buffer = JsFuture::from(chunk.array_buffer()).await.ok()?;
+        let view = Uint8Array::new(&buffer);
+        let at = bytes.len();
+        bytes.resize(at + view.length() as usize, 0);
+        view.copy_to(&mut bytes[at..]);
+        start = end;
+    }
+    Some(bytes)
 }
 
 fn notify(dispatcher: &AppDispatcher, error: bool, text: String) {

@@ -336,3 +336,63 @@ fn blocks(nodes: &[convscope::core::arch::Node]) -> u64 {
         })
         .sum()
 }
+
+/// The reader's fuzz run: `CONVSCOPE_FUZZ=1000000 cargo test --release --test tests onnx_import::fuzz -- --ignored
+/// --nocapture` feeds it that many inputs made from the fixtures (cut at a random length, bytes flipped, varints
+/// rewritten, random bytes) and counts the outcomes; any panic fails it. The last result is in the README.
+#[test]
+#[ignore]
+fn fuzz_the_reader() {
+    let n: u64 = std::env::var("CONVSCOPE_FUZZ")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let seeds: Vec<Vec<u8>> = [
+        "resnet18",
+        "mobilenet_v2",
+        "googlenet",
+        "norm_zoo",
+        "zoo_head",
+        "simple_cnn_weights",
+    ]
+    .iter()
+    .map(|s| file(&format!("{s}.onnx")))
+    .chain(
+        ["cycle", "unknown_op", "channel_shuffle"]
+            .iter()
+            .map(|s| file(&format!("bad/{s}.onnx"))),
+    )
+    .collect();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut ok, mut partial, mut refused) = (0u64, 0u64, 0u64);
+    for _ in 0..n {
+        let seed = &seeds[(next() % seeds.len() as u64) as usize];
+        let mut bytes = match next() % 4 {
+            0 => seed[..(next() % seed.len() as u64) as usize].to_vec(),
+            3 => (0..next() % 256).map(|_| next() as u8).collect(),
+            _ => seed.clone(),
+        };
+        if !bytes.is_empty() {
+            for _ in 0..1 + next() % 4 {
+                let at = (next() % bytes.len() as u64) as usize;
+                bytes[at] = if next() % 2 == 0 {
+                    next() as u8
+                } else {
+                    bytes[at] ^ 0x80
+                };
+            }
+        }
+        match onnx::read(Bytes::from(bytes)) {
+            Ok(i) if i.partial.is_some() => partial += 1,
+            Ok(_) => ok += 1,
+            Err(_) => refused += 1,
+        }
+    }
+    println!("fuzz: {n} inputs, {ok} imported, {partial} partial, {refused} refused, no panic");
+}
