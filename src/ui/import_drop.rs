@@ -118,6 +118,10 @@ fn open(dispatcher: AppDispatcher, file: File) {
 /// The file's bytes, read in chunks; progress in the notice bar for a large file.
 async fn read(dispatcher: &AppDispatcher, file: &File) -> Option<Vec<u8>> {
     let size = file.size();
+    // WebAssembly's memory ends at 4 GB; leave room for the rest of the app.
+    if size > 2e9 {
+        return None;
+    }
     let mut bytes = Vec::with_capacity(size as usize);
     let mut start = 0.0;
     while start < size {

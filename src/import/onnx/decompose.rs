@@ -4,7 +4,9 @@
 //! product (SiLU, Mish, GELU) or torchvision's squeeze-excitation.
 
 use crate::core::arch::{Architecture, Input};
+use crate::core::format;
 use crate::core::layer::{Act, Conv, Groups, Layer, Padding, Pair};
+use crate::core::limits::MAX_DEPTH;
 
 use super::graph::{GNode, Graph, NodeId, ValueId};
 use super::infer::pad_amounts;
@@ -91,6 +93,21 @@ pub fn run(g: &mut Graph) -> Result<Output, ImportError> {
     let body = scope::build(g, &items);
     let mut arch = Architecture { input, body };
     super::blocks::recognise(&mut arch);
+    // An imported network is an ordinary one: it must survive the text format (the link) unchanged, within its
+    // bounds on nesting, repeats and sizes.
+    match format::parse(&format::print(&arch)) {
+        Ok(back) if back == arch => {}
+        Ok(_) => {
+            return Err(ImportError::Graph(
+                "the imported network does not survive the text format".into(),
+            ))
+        }
+        Err(e) => {
+            return Err(ImportError::Graph(format!(
+                "the imported network is outside the text format's bounds: {e}"
+            )))
+        }
+    }
     Ok(Output {
         arch,
         partial: partial.map(|p| format!("only the part before this maps: {p}")),
@@ -161,6 +178,8 @@ struct Walk<'g> {
     /// Position in topological order.
     pos: Vec<usize>,
     ipdom: Vec<NodeId>,
+    /// Forks open around the current walk: bounded, so a hostile file cannot exhaust the stack.
+    depth: usize,
     /// Padding of a `Pad` waiting for the conv or pool it folds into.
     pending_pad: Option<ExtraPads>,
     notes: Vec<String>,
@@ -183,6 +202,7 @@ impl<'g> Walk<'g> {
             live,
             pos,
             ipdom: vec![EXIT; n],
+            depth: 0,
             pending_pad: None,
             notes: Vec::new(),
         };
@@ -270,7 +290,16 @@ impl<'g> Walk<'g> {
                     };
                     return Err(self.not_series_parallel(at));
                 }
-                cur = self.fork(cur, &users, j, items)?;
+                if self.depth >= MAX_DEPTH {
+                    return Err(unsupported(
+                        &self.g.nodes[j],
+                        format!("it closes a fork nested more than {MAX_DEPTH} deep"),
+                    ));
+                }
+                self.depth += 1;
+                let joined = self.fork(cur, &users, j, items);
+                self.depth -= 1;
+                cur = joined?;
             }
         }
     }

@@ -56,7 +56,7 @@ impl GNode {
             .collect()
     }
 
-    /// The first output (every op convscope maps has one; Dropout's mask is never read).
+    /// The first output (every node has one: the graph is refused otherwise; Dropout's mask is never read).
     pub fn out(&self) -> ValueId {
         self.outputs.first().copied().unwrap_or(usize::MAX)
     }
@@ -155,6 +155,12 @@ impl Graph {
             outputs.push(outs);
         }
         for (n, outs) in graph.node.iter().zip(outputs) {
+            if outs.is_empty() {
+                return Err(ImportError::Graph(format!(
+                    "{} has no output",
+                    describe(n.name(), n.op_type())
+                )));
+            }
             let mut inputs = Vec::with_capacity(n.input.len());
             for name in &n.input {
                 if name.is_empty() {
