@@ -396,3 +396,20 @@ fn fuzz_the_reader() {
     }
     println!("fuzz: {n} inputs, {ok} imported, {partial} partial, {refused} refused, no panic");
 }
+
+#[test]
+fn a_keras_shaped_model_imports_up_to_its_softmax() {
+    let i = import("keras_like");
+    // N×H×W×C read as C×H×W; the normalisation left out; TensorFlow's SAME padding at stride 2 (0 before, 1 after)
+    // read as 1 on both sides, which gives the same 16×16 output; the squeeze after the pool is the flatten.
+    assert_eq!(
+        format::print(&i.arch),
+        "v1/3x32x32/conv(8,3,s2,p1)/relu/conv(16,3,p1)/relu/adaptiveavg(1)/flatten/linear(10)"
+    );
+    let p = i.partial.expect("Softmax has no convscope layer");
+    assert!(p.contains("node `model/dense/Softmax` (Softmax)"), "{p}");
+    assert_eq!(i.notes.len(), 4, "{:?}", i.notes);
+    let a = analyse(&i.arch, &Options::default());
+    // By hand: 8·16·16·(3·3·3) + 16·16·16·(8·3·3) + 16·10.
+    assert_eq!(a.totals.macs, 8 * 16 * 16 * 27 + 16 * 16 * 16 * 72 + 160);
+}

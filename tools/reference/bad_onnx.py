@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Write the hand-made bad ONNX files of tests/native/onnx_import.rs into tests/fixtures/onnx/bad/.
+"""Write the hand-made ONNX files of tests/native/onnx_import.rs: bad ones into tests/fixtures/onnx/bad/, and
+keras_like.onnx (the shape of a Keras model through tf2onnx) into tests/fixtures/onnx/.
 
 Each is a small, otherwise valid model (onnx.helper, opset 17) with one thing wrong; the test requires the importer
 to say what, naming the node, and never to panic. (Truncated files and files that are not protobuf at all are made
@@ -108,5 +109,42 @@ def main():
         [y()]))
 
 
+def keras_like():
+    """N×H×W×C input transposed first, an input normalisation, TensorFlow SAME padding at stride 2 (one pixel more at
+    the end), a squeeze after the global pool, Dense as MatMul + Add, a final Softmax (no convscope layer: partial)."""
+    f = TensorProto.FLOAT
+    const = lambda name, dims, vals: helper.make_tensor(name, f, dims, vals)  # noqa: E731
+    inits = [
+        const("mean", [1, 3, 1, 1], [0.5, 0.5, 0.5]),
+        const("std", [1, 3, 1, 1], [0.25, 0.25, 0.25]),
+        helper.make_tensor("axes", TensorProto.INT64, [2], [2, 3]),
+    ]
+    nodes = [
+        helper.make_node("Transpose", ["input_1"], ["t"], name="model/transpose", perm=[0, 3, 1, 2]),
+        helper.make_node("Sub", ["t", "mean"], ["s"], name="model/normalization/sub"),
+        helper.make_node("Div", ["s", "std"], ["d"], name="model/normalization/truediv"),
+        helper.make_node("Conv", ["d", "w1", "b1"], ["c1"], name="model/conv2d/Conv2D", kernel_shape=[3, 3],
+                         strides=[2, 2], auto_pad="SAME_UPPER"),
+        helper.make_node("Relu", ["c1"], ["r1"], name="model/conv2d/Relu"),
+        helper.make_node("Conv", ["r1", "w2", "b2"], ["c2"], name="model/conv2d_1/Conv2D", kernel_shape=[3, 3],
+                         pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c2"], ["r2"], name="model/conv2d_1/Relu"),
+        helper.make_node("GlobalAveragePool", ["r2"], ["g"], name="model/global_average_pooling2d/Mean"),
+        helper.make_node("Squeeze", ["g", "axes"], ["q"], name="model/global_average_pooling2d/Squeeze"),
+        helper.make_node("MatMul", ["q", "w3"], ["m"], name="model/dense/MatMul"),
+        helper.make_node("Add", ["m", "b3"], ["a"], name="model/dense/BiasAdd"),
+        helper.make_node("Softmax", ["a"], ["y"], name="model/dense/Softmax", axis=-1),
+    ]
+    inputs = [helper.make_tensor_value_info("input_1", f, ["unk__0", 32, 32, 3]),
+              weight("w1", [8, 3, 3, 3]), weight("b1", [8]), weight("w2", [16, 8, 3, 3]), weight("b2", [16]),
+              weight("w3", [16, 10]), weight("b3", [10])]
+    g = helper.make_graph(nodes, "keras_like", inputs, [y()], initializer=inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="bad_onnx.py")
+    path = os.path.normpath(os.path.join(OUT, "..", "keras_like.onnx"))
+    onnx.save(m, path)
+    print(path, os.path.getsize(path))
+
+
 if __name__ == "__main__":
+    keras_like()
     main()

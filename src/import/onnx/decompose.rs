@@ -66,6 +66,7 @@ pub fn run(g: &mut Graph) -> Result<Output, ImportError> {
         )),
         Err(e) => Some(e.to_string()),
     };
+    drop_constant_arithmetic(g, &mut items, &mut w.notes);
     if let Some((i, node)) = first_raw(&items) {
         items.truncate(i);
         let n = &g.nodes[node];
@@ -113,6 +114,30 @@ pub fn run(g: &mut Graph) -> Result<Output, ImportError> {
         partial: partial.map(|p| format!("only the part before this maps: {p}")),
         notes: w.notes,
     })
+}
+
+/// Arithmetic with a constant outside any pattern (an input normalisation `(x − mean) / std`, a scale) has no
+/// convscope layer; it costs one operation per element and changes no shape, so it is left out, with a note.
+fn drop_constant_arithmetic(g: &Graph, items: &mut Vec<Item>, notes: &mut Vec<String>) {
+    items.retain_mut(|it| match it {
+        Item::Raw { node } if matches!(g.nodes[*node].op.as_str(), "Add" | "Sub" | "Mul" | "Div") => {
+            notes.push(format!(
+                "{}: an element-wise op with a constant, left out (no convscope layer; one operation per element)",
+                g.nodes[*node].describe()
+            ));
+            false
+        }
+        Item::Res { main, shortcut, .. } => {
+            drop_constant_arithmetic(g, main, notes);
+            drop_constant_arithmetic(g, shortcut, notes);
+            true
+        }
+        Item::Cat { branches, .. } => {
+            branches.iter_mut().for_each(|b| drop_constant_arithmetic(g, b, notes));
+            true
+        }
+        _ => true,
+    });
 }
 
 /// The top-level index of the first pattern part left over, and its node.
@@ -204,7 +229,7 @@ impl<'g> Walk<'g> {
             ipdom: vec![EXIT; n],
             depth: 0,
             pending_pad: None,
-            notes: Vec::new(),
+            notes: g.notes.clone(),
         };
         for &node in g.order.iter().rev() {
             if !w.live[node] {
@@ -355,7 +380,7 @@ impl<'g> Walk<'g> {
             "Concat" => {} // one input: a copy
             "Pad" => self.pending_pad = Some(self.pad(n)?),
             "Reshape" if group_norm_start => return self.group_norm(u, items),
-            "Flatten" | "Reshape" => {
+            "Flatten" | "Reshape" | "Squeeze" => {
                 let x = self.shape(n.input(0));
                 let y = self.shape(Some(out));
                 let flat = y.len() == 2 && y.first() == x.first() && x.len() >= 2;

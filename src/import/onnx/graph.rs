@@ -115,6 +115,8 @@ pub struct Graph {
     pub output: ValueId,
     /// The input's batch dimension as exported (1 when symbolic).
     pub batch: u64,
+    /// What the reader changed, for the import's notes.
+    pub notes: Vec<String>,
     /// Why a node's output shape could not be inferred, by node.
     pub problems: Vec<Option<ImportError>>,
 }
@@ -286,6 +288,7 @@ impl Builder {
         }
         let order = topological(&self.nodes, &self.values)?;
         let input = data_input(&candidates, &self.nodes, &self.values)?;
+        let notes = channels_last(&mut self.nodes, &mut self.values, input);
         let problems = vec![None; self.nodes.len()];
         let batch = self.values[input]
             .shape
@@ -296,6 +299,7 @@ impl Builder {
             .unwrap_or(1);
         let mut g = Graph {
             problems,
+            notes,
             batch,
             values: self.values,
             nodes: self.nodes,
@@ -401,6 +405,30 @@ fn read_as_data(v: ValueId, nodes: &[GNode], values: &[Value], depth: usize) -> 
                 || (elementwise && values[v].shape.as_ref().is_some_and(|s| s.len() >= 3))
         }
     })
+}
+
+/// Keras models through tf2onnx take N×H×W×C images and transpose them first: the input is read as the N×C×H×W
+/// it becomes, and the transpose as a copy.
+fn channels_last(nodes: &mut [GNode], values: &mut [Value], input: ValueId) -> Vec<String> {
+    let users = &values[input].users;
+    let [t] = users[..] else {
+        return Vec::new();
+    };
+    let n = &nodes[t];
+    if n.op != "Transpose" || n.ints("perm") != Some(&[0, 3, 1, 2]) {
+        return Vec::new();
+    }
+    let Some(&[b, h, w, c]) = values[input].shape.as_deref() else {
+        return Vec::new();
+    };
+    values[input].shape = Some(vec![b, c, h, w]);
+    let note = format!(
+        "{}: the N×H×W×C input `{}` is read as the N×C×H×W it is transposed to",
+        n.describe(),
+        values[input].name
+    );
+    nodes[t].op = "Identity".into();
+    vec![note]
 }
 
 /// The data input must be a static `N×C×H×W` map (the batch may be symbolic: it is a setting in convscope).

@@ -347,6 +347,30 @@ fn data_shape(g: &Graph, n: &GNode) -> Result<Option<Vec<i64>>, ImportError> {
             let x = x?;
             resize_shape(g, n, &x)?
         }
+        // `x.squeeze()` after a global pool: N×C×1×1 → N×C (the batch of 1 is kept: convscope's batch is a setting).
+        "Squeeze" => {
+            let x = x?;
+            let axes = match n.ints("axes") {
+                Some(a) => a.to_vec(),
+                None => n
+                    .input(1)
+                    .and_then(|v| g.values[v].ints.clone())
+                    .unwrap_or_default(),
+            };
+            let rank = x.len() as i64;
+            let axes: Vec<i64> = axes
+                .iter()
+                .map(|&a| if a < 0 { a + rank } else { a })
+                .collect();
+            x.iter()
+                .enumerate()
+                .filter(|&(i, &d)| {
+                    let listed = axes.contains(&(i as i64));
+                    !(listed || (axes.is_empty() && d == 1 && i > 0))
+                })
+                .map(|(_, &d)| d)
+                .collect()
+        }
         "Pad" => {
             let x = x?;
             let pads = pad_amounts(g, n)

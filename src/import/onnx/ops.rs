@@ -126,6 +126,7 @@ fn pair(n: &GNode, what: &str, v: &[i64], default: i64, max: u64) -> Result<Pair
 fn symmetric(
     n: &GNode,
     pads: &[(i64, i64)],
+    same_size: impl Fn(usize, i64) -> bool,
     notes: &mut Vec<String>,
 ) -> Result<Option<Pair>, ImportError> {
     let mut out = [0u64; 2];
@@ -135,11 +136,17 @@ fn symmetric(
             return Err(unsupported(n, format!("negative padding {b}/{e}")));
         }
         let total = b.saturating_add(e);
-        if total % 2 != 0 {
+        // An odd total (TensorFlow's SAME padding at stride 2 pads one pixel at the end) is read as half of it
+        // rounded up on both sides where that gives the same output size, hence the same cost.
+        let p = if total % 2 == 0 {
+            total / 2
+        } else if same_size(i, total / 2 + 1) {
+            total / 2 + 1
+        } else {
             return Ok(None);
-        }
+        };
         moved |= b != e;
-        out[i] = u64::try_from(total / 2).unwrap_or(u64::MAX);
+        out[i] = u64::try_from(p).unwrap_or(u64::MAX);
         if out[i] > MAX_KERNEL {
             return Err(unsupported(
                 n,
@@ -149,7 +156,7 @@ fn symmetric(
     }
     if moved {
         notes.push(format!(
-            "{}: asymmetric padding {:?} read as {}×{} on both sides (same output size and cost)",
+            "{}: asymmetric padding {:?} (begin, end per axis) read as {}×{} on both sides (same output size and cost)",
             n.describe(),
             pads,
             out[0],
@@ -160,6 +167,28 @@ fn symmetric(
         h: out[0],
         w: out[1],
     }))
+}
+
+fn stride_at(n: &GNode, i: usize) -> i64 {
+    n.ints("strides")
+        .and_then(|s| s.get(i).copied())
+        .unwrap_or(1)
+        .max(1)
+}
+
+fn dilation_at(n: &GNode, i: usize) -> i64 {
+    n.ints("dilations")
+        .and_then(|s| s.get(i).copied())
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// `floor((in + pads − d(k−1) − 1) / s) + 1`, `None` on overflow.
+fn floor_out(input: i64, pads: i64, k: i64, s: i64, d: i64) -> Option<i64> {
+    let span = input
+        .checked_add(pads)?
+        .checked_sub(d.checked_mul(k - 1)?.checked_add(1)?)?;
+    Some(span.div_euclid(s) + 1)
 }
 
 fn add_pads(pads: Vec<(i64, i64)>, extra: ExtraPads) -> Vec<(i64, i64)> {
@@ -200,7 +229,12 @@ fn conv(
     )?;
     let g_count = bounded(n, "group count", groups, MAX_CHANNELS)?;
     let pads = add_pads(window_pads(n, x, &w[2..]), extra);
-    let padding = match symmetric(n, &pads, notes)? {
+    let fits = |i: usize, p: i64| {
+        let (b, e) = pads[i];
+        let (k, s, d) = (w[2 + i], stride_at(n, i), dilation_at(n, i));
+        floor_out(x[2 + i], b + e, k, s, d) == floor_out(x[2 + i], 2 * p, k, s, d)
+    };
+    let padding = match symmetric(n, &pads, fits, notes)? {
         Some(p) => Padding::Explicit(p),
         None => {
             // PyTorch's padding="same" puts the odd pixel at the end, as SAME_UPPER does; only valid at stride 1.
@@ -327,7 +361,13 @@ fn pool(
         ));
     }
     let pads = add_pads(window_pads(n, x, &k), extra);
-    let padding = symmetric(n, &pads, notes)?.ok_or_else(|| {
+    let ceil = n.int("ceil_mode").unwrap_or(0) != 0;
+    let fits = |i: usize, p: i64| {
+        let (b, e) = pads[i];
+        let (kk, s, d) = (k[i], stride_at(n, i), dilation_at(n, i));
+        !ceil && floor_out(x[2 + i], b + e, kk, s, d) == floor_out(x[2 + i], 2 * p, kk, s, d)
+    };
+    let padding = symmetric(n, &pads, fits, notes)?.ok_or_else(|| {
         unsupported(
             n,
             format!("its padding {pads:?} (begin, end per axis) has an odd total"),

@@ -339,7 +339,7 @@ fn function_name(op: &str) -> &'static str {
         "HardSigmoid" => "hardsigmoid",
         "LeakyRelu" => "leaky_relu",
         "Gelu" | "Erf" | "Div" => "gelu",
-        "Flatten" | "Reshape" => "flatten",
+        "Flatten" | "Reshape" | "Squeeze" => "flatten",
         "GlobalAveragePool" | "ReduceMean" => "adaptive_avg_pool2d",
         "GlobalMaxPool" | "ReduceMax" => "adaptive_max_pool2d",
         "MaxPool" => "max_pool2d",
