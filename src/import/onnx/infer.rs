@@ -478,10 +478,16 @@ pub fn window_pads(n: &GNode, x: &[i64], k: &[i64]) -> Vec<(i64, i64)> {
             let d = dil.get(i).copied().unwrap_or(1).max(1);
             match auto.as_str() {
                 "SAME_UPPER" | "SAME_LOWER" => {
+                    // Saturating: sizes come from the file.
                     let input = x.get(i + 2).copied().unwrap_or(0);
-                    let out = (input + s - 1) / s;
-                    let eff = d.saturating_mul(k[i] - 1).saturating_add(1);
-                    let total = ((out - 1).saturating_mul(s) + eff - input).max(0);
+                    let out = input.saturating_add(s - 1) / s;
+                    let eff = d.saturating_mul(k[i].saturating_sub(1)).saturating_add(1);
+                    let total = out
+                        .saturating_sub(1)
+                        .saturating_mul(s)
+                        .saturating_add(eff)
+                        .saturating_sub(input)
+                        .max(0);
                     let small = total / 2;
                     if auto == "SAME_UPPER" {
                         (small, total - small)
@@ -532,7 +538,7 @@ fn window_out(n: &GNode, x: &[i64], k: &[i64], ceil: bool) -> Result<Vec<i64>, I
             let span = padded
                 .checked_sub(eff)?
                 .checked_add(if ceil { s - 1 } else { 0 })?;
-            let mut o = span.div_euclid(s) + 1;
+            let mut o = span.div_euclid(s).checked_add(1)?;
             if ceil && (o - 1).checked_mul(s)? >= x[i + 2].checked_add(pb)? {
                 o -= 1;
             }
@@ -572,10 +578,14 @@ fn conv_transpose_shape(n: &GNode, x: &[i64], w: &[i64]) -> Result<Vec<i64>, Imp
     for i in 0..2 {
         let st = strides.get(i).copied().unwrap_or(1);
         let d = dil.get(i).copied().unwrap_or(1);
-        let o = (x[i + 2] - 1).saturating_mul(st) - pads[i].0 - pads[i].1
-            + d.saturating_mul(k[i] - 1)
-            + op.get(i).copied().unwrap_or(0)
-            + 1;
+        let o = x[i + 2]
+            .saturating_sub(1)
+            .saturating_mul(st)
+            .saturating_sub(pads[i].0)
+            .saturating_sub(pads[i].1)
+            .saturating_add(d.saturating_mul(k[i].saturating_sub(1)))
+            .saturating_add(op.get(i).copied().unwrap_or(0))
+            .saturating_add(1);
         s.push(o);
     }
     Ok(s)

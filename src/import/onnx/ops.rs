@@ -232,7 +232,8 @@ fn conv(
     let fits = |i: usize, p: i64| {
         let (b, e) = pads[i];
         let (k, s, d) = (w[2 + i], stride_at(n, i), dilation_at(n, i));
-        floor_out(x[2 + i], b + e, k, s, d) == floor_out(x[2 + i], 2 * p, k, s, d)
+        floor_out(x[2 + i], b.saturating_add(e), k, s, d)
+            == floor_out(x[2 + i], p.saturating_mul(2), k, s, d)
     };
     let padding = match symmetric(n, &pads, fits, notes)? {
         Some(p) => Padding::Explicit(p),
@@ -365,7 +366,9 @@ fn pool(
     let fits = |i: usize, p: i64| {
         let (b, e) = pads[i];
         let (kk, s, d) = (k[i], stride_at(n, i), dilation_at(n, i));
-        !ceil && floor_out(x[2 + i], b + e, kk, s, d) == floor_out(x[2 + i], 2 * p, kk, s, d)
+        !ceil
+            && floor_out(x[2 + i], b.saturating_add(e), kk, s, d)
+                == floor_out(x[2 + i], p.saturating_mul(2), kk, s, d)
     };
     let padding = symmetric(n, &pads, fits, notes)?.ok_or_else(|| {
         unsupported(
