@@ -199,6 +199,7 @@ fn hand_made_bad_files_get_their_message() {
         ("unknown_op", "only the part before this maps: node `/frob/FrobnicateV7` (FrobnicateV7) cannot be represented: convscope has no layer for the ONNX op FrobnicateV7"),
         ("channel_shuffle", "node `/Reshape` (Reshape) cannot be represented: a channel shuffle"),
         ("two_inputs", "the graph has 2 data inputs (`x`, `x2`)"),
+        ("bridge", "the graph is not series-parallel there"),
         ("dynamic_height", "the input `x` (1×3×?×8) has a dynamic size with no value"),
     ];
     for (name, want) in cases {

@@ -98,6 +98,13 @@ def main():
          helper.make_node("Transpose", ["r"], ["t"], name="/Transpose", perm=[0, 2, 1, 3, 4]),
          helper.make_node("Reshape", ["t", "s4"], ["y"], name="/Reshape_1")],
         [x(), weight("w", [4, 3, 3, 3])], [y()]))
+    # Not series-parallel (a bridge): a = conv(x), b = conv(x), m = a + b, y = a + m.
+    save("bridge", model(
+        [conv("/a/Conv", "x", "a", "w"),
+         conv("/b/Conv", "x", "b", "w"),
+         helper.make_node("Add", ["a", "b"], ["m"], name="/Add"),
+         helper.make_node("Add", ["a", "m"], ["y"], name="/Add_1")],
+        [x(), weight("w", [3, 3, 3, 3])], [y()]))
     # Two network inputs.
     save("two_inputs", model(
         [helper.make_node("Add", ["x", "x2"], ["y"], name="/Add")],

@@ -354,3 +354,35 @@ fn function_name(op: &str) -> &'static str {
         _ => "op",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn torch_onnx_scopes_become_module_paths() {
+        // Node names as torch.onnx 2.15 writes them for torchvision's resnet50 and mobilenet_v2.
+        let cases = [
+            ("/layer1/layer1.0/conv1/Conv", "layer1.0.conv1"),
+            (
+                "/layer1/layer1.0/downsample/downsample.0/Conv",
+                "layer1.0.downsample.0",
+            ),
+            (
+                "/features/features.1/conv/conv.0/conv.0.0/Conv",
+                "features.1.conv.0.0",
+            ),
+            (
+                "/features/denseblock1/denselayer1/norm1/BatchNormalization",
+                "features.denseblock1.denselayer1.norm1",
+            ),
+            ("/Flatten", ""),
+            ("Conv_0", ""),
+            // The dynamo exporter's scopes, joined by graph.rs: full dotted paths.
+            ("/layer4/layer4.1/layer4.1.relu/relu_16", "layer4.1.relu"),
+        ];
+        for (name, path) in cases {
+            assert_eq!(parse(name).join("."), path, "{name}");
+        }
+    }
+}
