@@ -62,6 +62,15 @@ fn main() {
         measure(&format!("analyse {key}, all counts"), || {
             black_box(analyse(black_box(&arch), black_box(&all)));
         });
+        // A slider step with a pinned baseline matches every row of B against A.
+        let base = analyse(&arch, &options);
+        let edited = analyse(&arch, &options);
+        measure(&format!("compare {key} with itself"), || {
+            black_box(convscope::core::compare::compare(
+                black_box(&base),
+                black_box(&edited),
+            ));
+        });
         measure(
             &format!("parse + print {key} ({} chars)", p.spec.len()),
             || {

@@ -19,7 +19,7 @@
 //! ```text
 //! let backend = CssCanvas::fit(canvas, css_size, device_pixel_ratio)?; // src/ui/chart_backend.rs
 //! let root = backend.into_drawing_area();
-//! let layout = charts::compute_chart::draw(root, &analysis, &ComputeOptions { highlight: selected, ..opts })?;
+//! let layout = charts::compute_chart::draw(root, &analysis, None, &ComputeOptions { highlight: selected, ..opts })?;
 //! // keep `layout`; on pointer move/click (in canvas pixels, i.e. CSS pixels × the canvas' scale):
 //! if let Some(t) = layout.hit(x, y) { show_tooltip(&t.label, &t.detail); select(t.row) }
 //! ```
@@ -141,10 +141,20 @@ pub fn svg(
     let layout = {
         let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
         let layout = match kind {
-            ChartKind::Compute => compute_chart::draw(root.clone(), analysis, &all.compute)?,
-            ChartKind::ReceptiveField => rf_chart::draw(root.clone(), analysis, &all.rf)?,
-            ChartKind::Tradeoff => tradeoff_chart::draw(root.clone(), analysis, &all.tradeoff)?,
-            ChartKind::Roofline => roofline_chart::draw(root.clone(), analysis, &all.roofline)?,
+            ChartKind::Compute => {
+                compute_chart::draw(root.clone(), analysis, all.base, &all.compute)?
+            }
+            ChartKind::ReceptiveField => rf_chart::draw(root.clone(), analysis, all.base, &all.rf)?,
+            ChartKind::Tradeoff => {
+                let options = TradeoffOptions {
+                    base: all.base,
+                    ..all.tradeoff
+                };
+                tradeoff_chart::draw(root.clone(), analysis, &options)?
+            }
+            ChartKind::Roofline => {
+                roofline_chart::draw(root.clone(), analysis, all.base, &all.roofline)?
+            }
         };
         root.present()?;
         layout
@@ -159,6 +169,8 @@ pub struct AllOptions<'a> {
     pub rf: RfOptions,
     pub tradeoff: TradeoffOptions<'a>,
     pub roofline: RooflineOptions,
+    /// A baseline drawn beside the network in every chart (the trade-off chart reads `tradeoff.base`).
+    pub base: Option<&'a crate::core::analysis::Analysis>,
 }
 
 impl AllOptions<'_> {

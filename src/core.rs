@@ -17,17 +17,24 @@
 //!   upsampling (1 per output element nearest, 4 bilinear, as in fvcore), residual adds and SE multiplies (1 per output element). Each count carries its [`cost::OpKind`].
 //!   These element-wise ops are always part of the *time* estimate, whatever the switches say.
 //! - **Parameters** are PyTorch parameters: batch-norm running statistics are buffers, counted apart.
+//! - **Receptive field** ([`rf`]): Distill's recurrence per axis; where paths meet, the larger field on the finer
+//!   grid. A squeeze-excitation gate leaves the field as the convolution path gives it and sets [`rf::Rf::global`].
 //! - **Memory traffic** for the chosen dtype: *read-once* bytes = input + weights (parameters and buffers) + output,
 //!   the compulsory traffic of a layer; *no-reuse* bytes = every MAC re-reads its input element (the upper bound of
 //!   "How fast is my model?", M. Hollemans 2018) + weights + output. Arithmetic intensity = FLOPs of all the
 //!   layer's arithmetic (counted or not, as for the time) / read-once bytes.
-//! - **Time** on a device: `max(FLOPs / peak FLOP/s, read-once bytes / bandwidth)` (the roofline model).
+//! - **Time** on a device: per kernel, `floor + max(compute, memory)` with compute from GEMM tiles and waves over
+//!   the GPU's SMs at sustained peaks, memory at 80% of the datasheet bandwidth ([`timing`]); the roofline
+//!   `max(FLOPs / datasheet peak, read-once bytes / datasheet bandwidth)` is kept as the best case.
 //! - **Units** inside the code are elements, bytes, FLOPs and seconds; never MB or GFLOPs.
 
 pub mod action;
+pub mod addr;
 pub mod analysis;
 pub mod arch;
 pub mod blocks;
+pub mod compare;
+pub mod compare_report;
 pub mod cost;
 pub mod device;
 pub mod diagnostic;
@@ -35,8 +42,11 @@ pub mod format;
 pub mod fragment;
 pub mod layer;
 pub mod limits;
+pub mod measured;
 pub mod presets;
 pub mod report;
 pub mod rf;
+pub mod selection;
 pub mod shape;
+pub mod timing;
 pub mod whatif;

@@ -12,6 +12,7 @@ mod chart_worker;
 mod chart_worker_scope;
 mod charts_panel;
 mod clipboard;
+mod compare_panel;
 mod conventions;
 mod header;
 mod import_drop;

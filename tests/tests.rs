@@ -16,6 +16,9 @@ mod diagnostics;
 // Text format: round trips, errors with positions, fuzzing.
 #[path = "native/format.rs"]
 mod format;
+// Old and mangled links open the same network; the fragment codec reads every field.
+#[path = "native/links.rs"]
+mod links;
 // `src/core` stays pure.
 #[path = "native/layering.rs"]
 mod layering;
@@ -34,6 +37,15 @@ mod onnx_import;
 // Per-layer numbers of real torchinfo/fvcore runs, and measured receptive fields.
 #[path = "native/torch_reference.rs"]
 mod torch_reference;
+// One identity per row: editor nodes own their rows, keys are unique, selections round-trip.
+#[path = "native/row_identity.rs"]
+mod row_identity;
+// The time model against DeepBench's measured cuDNN times.
+#[path = "native/timing.rs"]
+mod timing;
+// Measured times beside the estimate, calibration, bad measurement files.
+#[path = "native/measured.rs"]
+mod measured;
 // Charts drawn to SVG: what is drawn matches the analysis; hit tests find every mark.
 #[path = "native/charts.rs"]
 mod charts;

@@ -1,13 +1,17 @@
 //! Compute by depth: one stacked bar per layer, block or stage, split by op kind, with the cumulative share.
 //!
 //! This is the chart for the seed question: chapter 14 says most computation happens in the early layers; the
-//! cumulative line and the note ("the first quarter of the layers does X%") show whether that holds.
+//! cumulative line and the note ("the first quarter of the layers does X%") show whether that holds. Beside the
+//! MAC (or FLOP, traffic...) share, a second line gives the cumulative share of the estimated time: on a GPU at
+//! small batch, "many filters on small maps" take a larger share of the time than of the MACs. With a baseline A,
+//! each of A's bars is an outline at the same place (its k-th layer, block or stage beside B's k-th): per stage,
+//! where two networks' depths differ, the comparison reads best.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use crate::charts::axis::{percent, si, si_unit, Frame};
+use crate::charts::axis::{dashes, percent, si, si_unit, Frame};
 use crate::charts::group::{bars_to_reach, cumulative_share, groups, Group, Grouping};
 use crate::charts::hit::{ChartLayout, HitShape, HitTarget, PixelRect};
 use crate::charts::legend::{anchored, font, header, Item, Mark};
@@ -48,6 +52,7 @@ const GAP: f64 = 0.12;
 pub fn draw<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     analysis: &Analysis,
+    base: Option<&Analysis>,
     options: &ComputeOptions,
 ) -> Result<ChartLayout, ChartError> {
     let frame = Frame::new(root.dim_in_pixel());
@@ -55,8 +60,22 @@ pub fn draw<DB: DrawingBackend>(
     root.fill(&pal.background)?;
     let bars = groups(analysis, options.grouping, options.metric);
     let totals: Vec<f64> = bars.iter().map(Group::total).collect();
+    let ghosts: Vec<f64> = base.map_or_else(Vec::new, |b| {
+        groups(b, options.grouping, options.metric)
+            .iter()
+            .map(Group::total)
+            .collect()
+    });
     let shares = cumulative_share(&totals);
     let metric = options.metric;
+    // The time's cumulative share over the same bars, unless time is what the bars already show.
+    let time_shares = (options.cumulative && metric != Metric::Time).then(|| {
+        let times: Vec<f64> = groups(analysis, options.grouping, Metric::Time)
+            .iter()
+            .map(Group::total)
+            .collect();
+        cumulative_share(&times)
+    });
     let noun = options.grouping.noun();
 
     let title = format!("{} by {noun}", capitalised(metric.label()));
@@ -69,17 +88,23 @@ pub fn draw<DB: DrawingBackend>(
     if options.cumulative {
         items.push(Item::new("cumulative share", pal.line, Mark::Line));
     }
+    if time_shares.is_some() {
+        items.push(Item::new("cumulative time share", pal.line, Mark::Dashed));
+    }
+    if base.is_some() {
+        items.push(Item::new("baseline A", pal.muted, Mark::Line));
+    }
     let plot_area = header(
         &root,
         &frame,
         &pal,
         &title,
-        &finding(&shares, noun, metric, frame.compact),
+        &finding(&shares, time_shares.as_deref(), noun, metric, frame.compact),
         &items,
     )?;
 
-    let n = bars.len();
-    let ymax = totals.iter().copied().fold(0.0, f64::max);
+    let n = bars.len().max(ghosts.len());
+    let ymax = totals.iter().chain(&ghosts).copied().fold(0.0, f64::max);
     let ytop = if ymax > 0.0 { ymax * 1.05 } else { 1.0 };
     let labels = bar_labels(&bars, options.grouping);
     let font_px = frame.font;
@@ -144,6 +169,17 @@ pub fn draw<DB: DrawingBackend>(
 
     draw_stacks(&mut chart, &bars, &pal)?;
     draw_failures(&mut chart, &bars, ytop, &pal)?;
+    // A's bars as outlines over B's, so both heights read at once.
+    chart.draw_series(
+        ghosts
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v > 0.0)
+            .map(|(i, v)| {
+                let (x0, x1) = bar_span(i as f64, n);
+                Rectangle::new([(x0, 0.0), (x1, *v)], pal.muted.stroke_width(1))
+            }),
+    )?;
     if let Some(i) = highlighted {
         let x = i as f64;
         let (x0, x1) = bar_span(x, n);
@@ -158,6 +194,22 @@ pub fn draw<DB: DrawingBackend>(
     }
     if options.cumulative && ymax > 0.0 {
         draw_cumulative(&mut chart, &shares, &frame, &pal)?;
+    }
+    if let Some(t) = time_shares
+        .as_deref()
+        .filter(|t| t.last().is_some_and(|s| *s > 0.0))
+    {
+        // Dashed, in the cumulative line's colour: the bars' colours are op kinds.
+        let points: Vec<(f64, f64)> = std::iter::once((-0.5, 0.0))
+            .chain(t.iter().enumerate().map(|(i, s)| (i as f64 + 0.5, *s)))
+            .collect();
+        let per_bar = if n > 60 { 1 } else { 4 };
+        chart.draw_secondary_series(
+            points
+                .windows(2)
+                .flat_map(|w| dashes(w[0], w[1], per_bar, false))
+                .map(|seg| PathElement::new(seg, pal.line.stroke_width(2))),
+        )?;
     }
 
     let panel = PixelRect::from_ranges(chart.plotting_area().get_pixel_range());
@@ -185,7 +237,23 @@ pub fn draw<DB: DrawingBackend>(
                     },
                 },
                 label: tooltip_title(analysis, bar, options.grouping),
-                detail: tooltip_detail(analysis, bar, metric, total, shares[i]),
+                detail: {
+                    let own = tooltip_detail(
+                        analysis,
+                        bar,
+                        metric,
+                        total,
+                        (shares[i], time_shares.as_ref().map(|t| t[i])),
+                    );
+                    match ghosts.get(i) {
+                        Some(a) if base.is_some() => format!(
+                            "{own}\nbaseline A's {noun} #{i}: {} {}",
+                            si(*a),
+                            metric.unit()
+                        ),
+                        _ => own,
+                    }
+                },
             }
         })
         .collect();
@@ -371,7 +439,13 @@ fn draw_bar_labels<DB: DrawingBackend>(
 }
 
 /// The note under the title: how much of the work the first quarter of the bars does, and when half is done.
-fn finding(shares: &[f64], noun: &str, metric: Metric, compact: bool) -> String {
+fn finding(
+    shares: &[f64],
+    time_shares: Option<&[f64]>,
+    noun: &str,
+    metric: Metric,
+    compact: bool,
+) -> String {
     let n = shares.len();
     if n == 0 || shares.last().is_none_or(|s| *s <= 0.0) {
         return format!("no {} to show", metric.label());
@@ -380,13 +454,18 @@ fn finding(shares: &[f64], noun: &str, metric: Metric, compact: bool) -> String 
     let first = percent(shares[quarter - 1]);
     let half = bars_to_reach(shares, 0.5).unwrap_or(n);
     let what = metric.label();
-    if compact {
-        format!("first {quarter} of {n} {noun}s: {first} of {what}")
-    } else {
-        format!(
-            "the first {quarter} of {n} {noun}s do {first} of the {what}; half is reached after {half} ({})",
+    let time = time_shares
+        .filter(|t| t.last().is_some_and(|s| *s > 0.0))
+        .and_then(|t| t.get(quarter - 1))
+        .map(|t| percent(*t));
+    match (compact, time) {
+        (true, None) => format!("first {quarter} of {n} {noun}s: {first} of {what}"),
+        (true, Some(t)) => format!("first {quarter} of {n} {noun}s: {first} of {what}, {t} of time"),
+        (false, time) => format!(
+            "the first {quarter} of {n} {noun}s do {first} of the {what}{}; half is reached after {half} ({})",
+            time.map_or(String::new(), |t| format!(" and take {t} of the time")),
             percent(half as f64 / n as f64)
-        )
+        ),
     }
 }
 
@@ -414,7 +493,7 @@ fn tooltip_detail(
     bar: &Group,
     metric: Metric,
     total: f64,
-    cumulative: f64,
+    (cumulative, cumulative_time): (f64, Option<f64>),
 ) -> String {
     let v = bar.total();
     let share = if total > 0.0 { v / total } else { 0.0 };
@@ -439,6 +518,14 @@ fn tooltip_detail(
         (Some(s), None) => lines.push(format!("output {}", s.output)),
         (None, None) => {}
     }
-    lines.push(format!("cumulative {}", percent(cumulative)));
+    lines.push(match cumulative_time {
+        Some(t) => format!(
+            "cumulative {} of {}, {} of time",
+            percent(cumulative),
+            metric.label(),
+            percent(t)
+        ),
+        None => format!("cumulative {}", percent(cumulative)),
+    });
     lines.join("\n")
 }

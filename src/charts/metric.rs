@@ -10,7 +10,7 @@ pub enum Metric {
     Macs,
     /// FLOPs = 2 × counted MACs.
     Flops,
-    /// Roofline time on the chosen device.
+    /// Estimated time on the chosen device (the time model).
     Time,
     /// Read-once memory traffic: input + weights + output.
     Traffic,

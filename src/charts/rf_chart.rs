@@ -1,5 +1,6 @@
-//! Receptive-field growth: the field's size and jump (effective stride) by depth, the input size as a reference,
-//! and the layer where the field first covers the whole input.
+//! Receptive-field growth: the field's size and jump (effective stride) by depth along the main path, the rows of
+//! side paths (shortcuts, branches, gates) as points beside it, the input size as a reference, the layer where the
+//! field first covers the whole input and the first squeeze-excitation gate (global context).
 
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
@@ -29,6 +30,8 @@ pub struct RfPoint {
     pub row: usize,
     pub size: f64,
     pub jump: f64,
+    /// On a side path: drawn as a point off the line, so a 1×1 shortcut does not make the line zigzag.
+    pub side: bool,
 }
 
 /// The points the chart draws: every computed row, in forward order.
@@ -41,9 +44,19 @@ pub fn points(analysis: &Analysis) -> Vec<RfPoint> {
                 row: r.index,
                 size: s.rf.h.size,
                 jump: s.rf.h.jump,
+                side: r.side,
             })
         })
         .collect()
+}
+
+/// The first row after a squeeze-excitation gate: from there on, units also depend on the whole input.
+pub fn first_gated(analysis: &Analysis) -> Option<usize> {
+    analysis
+        .rows
+        .iter()
+        .find(|r| r.stats.is_some_and(|s| s.rf.global))
+        .map(|r| r.index)
 }
 
 /// The first row whose field covers the whole input on both axes.
@@ -60,14 +73,20 @@ pub fn first_covering(analysis: &Analysis) -> Option<usize> {
 pub fn draw<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     analysis: &Analysis,
+    base: Option<&Analysis>,
     options: &RfOptions,
 ) -> Result<ChartLayout, ChartError> {
     let frame = Frame::new(root.dim_in_pixel());
     let pal = options.theme.palette();
     root.fill(&pal.background)?;
     let pts = points(analysis);
+    // The baseline's main-path field, a second line at its own depths.
+    let ghosts: Vec<RfPoint> = base.map_or_else(Vec::new, |b| {
+        points(b).into_iter().filter(|p| !p.side).collect()
+    });
     let input = analysis.input;
     let covering = first_covering(analysis);
+    let gated = first_gated(analysis);
     let axis_note = if input.h == input.w {
         ""
     } else {
@@ -94,11 +113,14 @@ pub fn draw<DB: DrawingBackend>(
         ),
         (None, None) => "no computed layers".to_string(),
     };
-    let items = [
+    let mut items = vec![
         Item::new(format!("field size{axis_note}"), pal.line, Mark::Line),
         Item::new("jump (effective stride)", pal.line2, Mark::Line),
         Item::new(format!("input {} px", input.h), pal.reference, Mark::Dashed),
     ];
+    if base.is_some() {
+        items.push(Item::new("baseline A's field", pal.muted, Mark::Line));
+    }
     let plot_area = header(
         &root,
         &frame,
@@ -108,8 +130,16 @@ pub fn draw<DB: DrawingBackend>(
         &items,
     )?;
 
-    let n = analysis.rows.len().max(1) as f64;
-    let ymax = pts.iter().map(|p| p.size).fold(input.h as f64, f64::max);
+    let n = analysis
+        .rows
+        .len()
+        .max(base.map_or(0, |b| b.rows.len()))
+        .max(1) as f64;
+    let ymax = pts
+        .iter()
+        .chain(&ghosts)
+        .map(|p| p.size)
+        .fold(input.h as f64, f64::max);
     let x = -0.5..n - 0.5;
     let mut builder = ChartBuilder::on(&plot_area);
     builder
@@ -125,7 +155,9 @@ pub fn draw<DB: DrawingBackend>(
         pal: &pal,
         frame: &frame,
         pts: &pts,
+        ghosts: &ghosts,
         covering,
+        gated,
     };
     if options.log {
         let (lo, hi) = decades(1.0, ymax * 1.5);
@@ -143,7 +175,9 @@ struct Ctx<'a> {
     pal: &'a Palette,
     frame: &'a Frame,
     pts: &'a [RfPoint],
+    ghosts: &'a [RfPoint],
     covering: Option<usize>,
+    gated: Option<usize>,
 }
 
 /// Everything inside the axes, for either y scale.
@@ -181,23 +215,45 @@ where
             .into_iter()
             .map(|seg| PathElement::new(seg, reference)),
     )?;
-    if let Some(i) = c.covering {
-        let yr = chart.y_range();
-        let yr = (yr.start, yr.end);
-        chart.draw_series(
-            dashed((i as f64, yr.0), (i as f64, yr.1))
-                .into_iter()
-                .map(|seg| PathElement::new(seg, pal.highlight.mix(0.7).stroke_width(1))),
-        )?;
-        // Past the middle the label goes left of the line, so it stays inside the chart.
-        let right_half = (i as f64) > (xr.0 + xr.1) / 2.0;
-        let (h, text) = if right_half {
-            (HPos::Right, format!("covers the input at #{i} "))
-        } else {
-            (HPos::Left, format!(" covers the input at #{i}"))
+    // Vertical markers, labelled at the top (where the field covers the input) or the bottom (the first gate).
+    // Past the middle a label goes left of its line, so it stays inside the chart.
+    let mut marker =
+        |i: usize, color: RGBAColor, text: &str, top: bool| -> Result<(), ChartError> {
+            let yr = chart.y_range();
+            let yr = (yr.start, yr.end);
+            chart.draw_series(
+                dashed((i as f64, yr.0), (i as f64, yr.1))
+                    .into_iter()
+                    .map(|seg| PathElement::new(seg, color.stroke_width(1))),
+            )?;
+            let right_half = (i as f64) > (xr.0 + xr.1) / 2.0;
+            let (h, text) = if right_half {
+                (HPos::Right, format!("{text} "))
+            } else {
+                (HPos::Left, format!(" {text}"))
+            };
+            let (v, y, colour) = if top {
+                (VPos::Top, yr.1, pal.text)
+            } else if log {
+                (VPos::Bottom, yr.0 * 1.15, pal.muted)
+            } else {
+                (VPos::Bottom, yr.0 + (yr.1 - yr.0) * 0.02, pal.muted)
+            };
+            let label = anchored(frame.font, colour, h, v);
+            chart.draw_series(std::iter::once(Text::new(text, (i as f64, y), label)))?;
+            Ok(())
         };
-        let label = anchored(frame.font, pal.text, h, VPos::Top);
-        chart.draw_series(std::iter::once(Text::new(text, (i as f64, yr.1), label)))?;
+    if let Some(i) = c.covering {
+        marker(
+            i,
+            pal.highlight.mix(0.7),
+            &format!("covers the input at #{i}"),
+            true,
+        )?;
+    }
+    if let Some(i) = c.gated {
+        // Global context is no wider field: a marker, not a jump of the line.
+        marker(i, pal.line2.mix(0.5), "SE gate: + global context", false)?;
     }
     if let Some(row) = c.options.highlight {
         let yr = chart.y_range();
@@ -207,16 +263,23 @@ where
             pal.highlight.mix(0.35).stroke_width(6),
         )))?;
     }
-    let jump = c.pts.iter().map(|p| (p.row as f64, p.jump));
+    let ghost = c.ghosts.iter().map(|p| (p.row as f64, p.size));
+    chart.draw_series(LineSeries::new(ghost, pal.muted.stroke_width(1)))?;
+    let main = || c.pts.iter().filter(|p| !p.side);
+    let jump = main().map(|p| (p.row as f64, p.jump));
     chart.draw_series(LineSeries::new(jump, pal.line2.stroke_width(2)))?;
-    let size = c.pts.iter().map(|p| (p.row as f64, p.size));
+    let size = main().map(|p| (p.row as f64, p.size));
     chart.draw_series(LineSeries::new(size, pal.line.stroke_width(2)))?;
     let dot = if c.pts.len() > 120 { 2 } else { 3 };
-    chart.draw_series(
-        c.pts
-            .iter()
-            .map(|p| Circle::new((p.row as f64, p.size), dot, pal.line.filled())),
-    )?;
+    chart
+        .draw_series(main().map(|p| Circle::new((p.row as f64, p.size), dot, pal.line.filled())))?;
+    chart.draw_series(c.pts.iter().filter(|p| p.side).map(|p| {
+        Circle::new(
+            (p.row as f64, p.size),
+            dot + 1,
+            pal.line.mix(0.6).stroke_width(1),
+        )
+    }))?;
     if let Some(p) = c
         .options
         .highlight
@@ -237,10 +300,17 @@ where
             let (x, y) = chart.backend_coord(&(p.row as f64, p.size));
             let row = &c.analysis.rows[p.row];
             let detail = row.stats.map_or_else(String::new, |s| {
-                format!(
+                let mut d = format!(
                     "receptive field {:.0}×{:.0} px\njump {:.0}×{:.0} px\noutput {}",
                     s.rf.h.size, s.rf.w.size, s.rf.h.jump, s.rf.w.jump, s.output
-                )
+                );
+                if row.side {
+                    d.push_str("\non a side path (shortcut, branch or gate)");
+                }
+                if s.rf.global {
+                    d.push_str("\n+ global context from a squeeze-excitation gate");
+                }
+                d
             });
             HitTarget {
                 row: Some(p.row),
@@ -250,7 +320,19 @@ where
                 detail,
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    // The baseline's line, for tooltips only: its points are no rows of this network, so they select nothing.
+    let ghost_targets = c.ghosts.iter().map(|p| {
+        let (x, y) = chart.backend_coord(&(p.row as f64, p.size));
+        HitTarget {
+            row: None,
+            rows: p.row..p.row + 1,
+            shape: HitShape::Point { x, y, radius: dot },
+            label: format!("baseline A: layer #{}", p.row),
+            detail: format!("receptive field {:.0} px\njump {:.0} px", p.size, p.jump),
+        }
+    });
+    let targets = targets.into_iter().chain(ghost_targets).collect();
     Ok(ChartLayout {
         width: frame.width,
         height: frame.height,

@@ -1,5 +1,7 @@
 //! Roofline: the device's compute roof and bandwidth slope for the chosen dtype, one point per layer at its
 //! arithmetic intensity and attainable FLOP/s (Williams, Waterman & Patterson, CACM 2009), memory-bound side shaded.
+//! Below each point, a small ring at the FLOP/s the time model estimates (work ÷ estimated time), joined by a
+//! thin line: the gap between the best case and the estimate.
 //!
 //! Intensity is *work* FLOPs (everything the time estimate counts, normalisation and activations included) per
 //! read-once byte, as the analysis' `intensity` column, so a batch norm sits where its time comes from even when
@@ -34,7 +36,11 @@ pub struct RoofPoint {
     pub intensity: f64,
     /// `min(peak, bandwidth × intensity)`.
     pub attainable: f64,
+    /// Work FLOPs ÷ the time model's estimate (at most `attainable`, as the model never beats the best case).
+    pub achieved: f64,
     pub time_s: f64,
+    /// The roofline's best-case time.
+    pub roofline_s: f64,
     pub bound: Bound,
 }
 
@@ -51,12 +57,20 @@ pub fn points(analysis: &Analysis) -> Vec<RoofPoint> {
             let traffic = s.traffic_bytes() as f64;
             (s.work_flops > 0 && traffic > 0.0).then(|| {
                 let intensity = s.work_flops as f64 / traffic;
+                let attainable = peak.min(bw * intensity);
                 RoofPoint {
                     row: r.index,
                     kind: s.kind,
                     intensity,
-                    attainable: peak.min(bw * intensity),
+                    attainable,
+                    // A fused row has no time of its own: it rides on its host's kernel.
+                    achieved: if s.time_s > 0.0 {
+                        (s.work_flops as f64 / s.time_s).min(attainable)
+                    } else {
+                        attainable
+                    },
                     time_s: s.time_s,
+                    roofline_s: s.roofline_s,
                     bound: s.bound,
                 }
             })
@@ -68,6 +82,7 @@ pub fn points(analysis: &Analysis) -> Vec<RoofPoint> {
 pub fn draw<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     analysis: &Analysis,
+    base: Option<&Analysis>,
     options: &RooflineOptions,
 ) -> Result<ChartLayout, ChartError> {
     let frame = Frame::new(root.dim_in_pixel());
@@ -78,6 +93,8 @@ pub fn draw<DB: DrawingBackend>(
     let bw = o.device.bandwidth;
     let ridge = o.device.ridge(o.dtype);
     let pts = points(analysis);
+    // The baseline's layers, as outlined points under B's (placed on B's device: the roof is B's).
+    let ghosts = base.map_or_else(Vec::new, points);
 
     let mut items: Vec<Item> = OpKind::ALL
         .iter()
@@ -85,6 +102,10 @@ pub fn draw<DB: DrawingBackend>(
         .map(|k| Item::new(k.label(), pal.kind(*k), Mark::Dot))
         .collect();
     items.push(Item::new("memory-bound region", pal.shade, Mark::Box));
+    items.push(Item::new("time model estimate", pal.muted, Mark::Line));
+    if base.is_some() {
+        items.push(Item::new("baseline A", pal.muted, Mark::Dot));
+    }
     let title = format!("Roofline: {} ({})", o.device.name, o.dtype.name());
     let plot_area = header(
         &root,
@@ -95,10 +116,13 @@ pub fn draw<DB: DrawingBackend>(
         &items,
     )?;
 
-    let lo_i = pts.iter().map(|p| p.intensity).fold(ridge, f64::min);
-    let hi_i = pts.iter().map(|p| p.intensity).fold(ridge, f64::max);
+    let all = || pts.iter().chain(&ghosts);
+    let lo_i = all().map(|p| p.intensity).fold(ridge, f64::min);
+    let hi_i = all().map(|p| p.intensity).fold(ridge, f64::max);
     let (x0, x1) = decades(lo_i / 2.0, hi_i * 4.0);
-    let lo_f = pts.iter().map(|p| p.attainable).fold(peak, f64::min);
+    let lo_f = all()
+        .map(|p| p.attainable.min(p.achieved))
+        .fold(peak, f64::min);
     let (y0, y1) = decades(lo_f / 2.0, peak * 2.0);
     let mut chart = ChartBuilder::on(&plot_area)
         .margin_left(frame.margin)
@@ -168,6 +192,25 @@ pub fn draw<DB: DrawingBackend>(
     };
     let mut order: Vec<&RoofPoint> = pts.iter().collect();
     order.sort_by(|a, b| a.time_s.total_cmp(&b.time_s));
+    // The time model's estimate under each point: a thin line down to a small ring.
+    chart.draw_series(
+        order
+            .iter()
+            .filter(|p| p.achieved < p.attainable * 0.99)
+            .map(|p| {
+                PathElement::new(
+                    vec![(p.intensity, p.attainable), (p.intensity, p.achieved)],
+                    pal.kind(p.kind).mix(0.5).stroke_width(1),
+                )
+            }),
+    )?;
+    chart.draw_series(order.iter().map(|p| {
+        Circle::new(
+            (p.intensity, p.achieved),
+            2,
+            pal.kind(p.kind).mix(0.8).stroke_width(1),
+        )
+    }))?;
     let marks = marks::stack(order.iter().map(|p| {
         let at = (p.intensity, p.attainable);
         marks::Mark {
@@ -177,6 +220,13 @@ pub fn draw<DB: DrawingBackend>(
             color: pal.kind(p.kind),
         }
     }));
+    chart.draw_series(ghosts.iter().map(|p| {
+        Circle::new(
+            (p.intensity, p.attainable),
+            radius(p.time_s),
+            pal.muted.mix(0.7).stroke_width(1),
+        )
+    }))?;
     chart.draw_series(marks.iter().map(|s| s.circle(0.8)))?;
     if let Some(p) = options
         .highlight
@@ -205,21 +255,59 @@ pub fn draw<DB: DrawingBackend>(
                 },
                 label: format!("#{} {} · {}", row.index, row.path, row.class),
                 detail: format!(
-                    "{} FLOP/B, attainable {}\n{}-bound, estimated {}",
+                    "{} FLOP/B, attainable {} (roofline {})\nestimated {} at {}, {}",
                     si(p.intensity),
                     si_unit(p.attainable, "FLOP/s"),
-                    p.bound.key(),
-                    si_unit(p.time_s, "s")
+                    si_unit(p.roofline_s, "s"),
+                    si_unit(p.time_s, "s"),
+                    si_unit(p.achieved, "FLOP/s"),
+                    p.bound.describe()
                 ),
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let targets = [targets, ghost_targets(&chart, &ghosts, base, radius)].concat();
     Ok(ChartLayout {
         width: frame.width,
         height: frame.height,
         panels: vec![panel],
         targets,
     })
+}
+
+/// The baseline's points, for tooltips only (they select nothing: they are no rows of this network).
+fn ghost_targets<DB: DrawingBackend>(
+    chart: &ChartContext<'_, DB, Cartesian2d<LogCoord<f64>, LogCoord<f64>>>,
+    ghosts: &[RoofPoint],
+    base: Option<&Analysis>,
+    radius: impl Fn(f64) -> i32,
+) -> Vec<HitTarget> {
+    let Some(base) = base else {
+        return Vec::new();
+    };
+    ghosts
+        .iter()
+        .map(|p| {
+            let (x, y) = chart.backend_coord(&(p.intensity, p.attainable));
+            let row = &base.rows[p.row];
+            HitTarget {
+                row: None,
+                rows: p.row..p.row + 1,
+                shape: HitShape::Point {
+                    x,
+                    y,
+                    radius: radius(p.time_s),
+                },
+                label: format!("baseline A: #{} {} · {}", row.index, row.key(), row.class),
+                detail: format!(
+                    "{} FLOP/B, attainable {}\nestimated {}",
+                    si(p.intensity),
+                    si_unit(p.attainable, "FLOP/s"),
+                    si_unit(p.time_s, "s")
+                ),
+            }
+        })
+        .collect()
 }
 
 /// How many layers are memory-bound and what share of the time they take.

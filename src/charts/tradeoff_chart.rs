@@ -27,6 +27,8 @@ pub struct TradeoffOptions<'a> {
     pub highlight: Option<usize>,
     /// The network's two what-if variants, from `core::whatif::compare`; without it only "as built" is drawn.
     pub whatif: Option<&'a Comparison>,
+    /// A pinned baseline: its layers and forward path drawn as outlines in the plane.
+    pub base: Option<&'a Analysis>,
 }
 
 /// One layer in the channels/grid plane.
@@ -119,6 +121,9 @@ pub fn draw<DB: DrawingBackend>(
     let pal = options.theme.palette();
     root.fill(&pal.background)?;
     let pts = plane_points(analysis, options.metric);
+    let ghosts = options
+        .base
+        .map_or_else(Vec::new, |b| plane_points(b, options.metric));
     let stages = stage_bars(analysis, options.whatif, options.metric);
     // Phones get a short title: the long one needs about 380 px.
     let title = if frame.width < 380 {
@@ -145,7 +150,15 @@ pub fn draw<DB: DrawingBackend>(
         height: frame.height,
         ..ChartLayout::default()
     };
-    plane(&left, analysis, &pts, options, &frame, &pal, &mut layout)?;
+    plane(
+        &left,
+        analysis,
+        (&pts, &ghosts),
+        options,
+        &frame,
+        &pal,
+        &mut layout,
+    )?;
     what_if(&right, &stages, options, &frame, &pal, &mut layout)?;
     Ok(layout)
 }
@@ -154,7 +167,7 @@ pub fn draw<DB: DrawingBackend>(
 fn plane<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     analysis: &Analysis,
-    pts: &[PlanePoint],
+    (pts, ghosts): (&[PlanePoint], &[PlanePoint]),
     options: &TradeoffOptions<'_>,
     frame: &Frame,
     pal: &Palette,
@@ -166,16 +179,20 @@ fn plane<DB: DrawingBackend>(
         .map(|k| Item::new(k.label(), pal.kind(*k), Mark::Dot))
         .collect();
     items.push(Item::new("forward path", pal.muted, Mark::Line));
+    if options.base.is_some() {
+        items.push(Item::new("baseline A", pal.reference, Mark::Line));
+    }
     let sub = Frame {
         title: frame.font + 1.0,
         ..*frame
     };
     let heading = format!("Per layer: marker area ∝ {}", options.metric.label());
     let plot_area = header(area, &sub, pal, &heading, "", &items)?;
-    let cmax = pts.iter().map(|p| p.channels).max().unwrap_or(2) as f64;
-    let cmin = pts.iter().map(|p| p.channels).min().unwrap_or(1) as f64;
-    let hmax = pts.iter().map(|p| p.cells).max().unwrap_or(10) as f64;
-    let hmin = pts.iter().map(|p| p.cells).min().unwrap_or(1) as f64;
+    let all = || pts.iter().chain(ghosts);
+    let cmax = all().map(|p| p.channels).max().unwrap_or(2) as f64;
+    let cmin = all().map(|p| p.channels).min().unwrap_or(1) as f64;
+    let hmax = all().map(|p| p.cells).max().unwrap_or(10) as f64;
+    let hmin = all().map(|p| p.cells).min().unwrap_or(1) as f64;
     let (x0, x1) = (
         2f64.powf(cmin.log2().floor() - 0.5),
         2f64.powf(cmax.log2().ceil() + 0.5),
@@ -202,6 +219,18 @@ fn plane<DB: DrawingBackend>(
         .axis_desc_style(font(frame.font, pal.muted))
         .draw()?;
     let at = |p: &PlanePoint| (p.channels as f64, p.cells as f64);
+    if !ghosts.is_empty() {
+        // A's forward path and its layers as outlines, under B's.
+        chart.draw_series(std::iter::once(PathElement::new(
+            ghosts.iter().map(at).collect::<Vec<_>>(),
+            pal.reference.stroke_width(1),
+        )))?;
+        chart.draw_series(
+            ghosts
+                .iter()
+                .map(|p| Circle::new(at(p), 3, pal.reference.stroke_width(1))),
+        )?;
+    }
     chart.draw_series(std::iter::once(PathElement::new(
         pts.iter().map(at).collect::<Vec<_>>(),
         pal.muted.mix(0.6).stroke_width(1),

@@ -6,7 +6,7 @@
 //! the default view are unchanged. A value that does not parse keeps the default and is reported.
 
 use crate::charts::{Grouping, Metric};
-use crate::core::fragment::percent_decode;
+use crate::core::fragment::Fields;
 
 /// The charts' switches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,17 +86,20 @@ impl ChartView {
         out
     }
 
-    /// Reads the switches from a fragment (without `#`; other keys are ignored; `%XX` escapes are undone as the
-    /// core's fragment codec does). Values that do not parse keep the default and are described in the returned
+    /// Reads the switches from a fragment (without `#`; other keys are ignored; `%XX` escapes are undone by the
+    /// core's fragment codec). Values that do not parse keep the default and are described in the returned
     /// warnings.
     pub fn decode(fragment: &str) -> (ChartView, Vec<String>) {
+        ChartView::from_fields(&Fields::parse_any_length(fragment))
+    }
+
+    /// [`ChartView::decode`] for a link already read: the switches are among the keys the core leaves to others.
+    pub fn from_fields(fields: &Fields) -> (ChartView, Vec<String>) {
         let mut view = ChartView::default();
         let mut warnings = Vec::new();
-        for part in percent_decode(fragment).split('&') {
-            let Some((key, value)) = part.split_once('=') else {
-                continue;
-            };
-            let ok = match key.trim() {
+        for (key, value) in &fields.other {
+            let value = value.as_str();
+            let ok = match key.as_str() {
                 "metric" => Metric::from_key(value).map(|m| view.metric = m),
                 "per" => Grouping::from_key(value).map(|g| view.grouping = g),
                 "cumulative" => parse_flag(value).map(|on| view.cumulative = on),
@@ -108,7 +111,7 @@ impl ChartView {
             if ok.is_none() {
                 // Shown to the user: keep a mangled value short and printable.
                 let shown: String = value.chars().filter(|c| !c.is_control()).take(24).collect();
-                warnings.push(format!("chart setting {}=`{shown}` ignored", key.trim()));
+                warnings.push(format!("chart setting {key}=`{shown}` ignored"));
             }
         }
         (view, warnings)

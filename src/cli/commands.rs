@@ -2,34 +2,38 @@
 
 use std::io::Write;
 
-use crate::cli::args::{self, Format};
+use clap::Parser;
+
+use crate::cli::args::{Cli, Command, DiffBy, Format, NetworkArgs};
 use crate::cli::json;
 use crate::core::analysis::{self, Options};
 use crate::core::arch::Architecture;
+use crate::core::compare_report::{self, DiffView};
 use crate::core::device::Device;
 use crate::core::format;
 use crate::core::fragment::{self, State};
 use crate::core::presets;
 use crate::core::report;
+use crate::core::timing::TimeOptions;
 
-const USAGE: &str = "\
-convscope: where does the computation in a CNN happen, and what does it cost?
-
-usage:
-  convscope summary <preset | spec | @file | model.onnx> [--input CxHxW] [--batch N] [--dtype fp32|fp16|bf16|int8]
-                    [--device NAME | custom:<TFLOP/s>:<GB/s>] [--format table|markdown|json]
-                    [--count bias,norm,act,pool,addmul|all]
-  convscope spec <preset | model.onnx>          print a preset or an ONNX model in the text format
-  convscope link <preset | spec | model.onnx>   print the URL fragment that opens it in the app (summary's options)
-  convscope chart <compute|rf|tradeoff|roofline> <preset | spec | @file> --out FILE.svg [summary's options]
-                  [--metric macs|flops|time|traffic|params|activations] [--by layer|block|stage] [--log] [--dark]
-  convscope presets                list the presets
-  convscope devices                list the device presets
-";
-
-/// Runs the command line; returns the process exit code.
+/// Runs the command line (`argv` without the program's name); returns the process exit code. Help goes to `out`;
+/// errors go to `err`, clap's (a flag or value it rejects) as clap writes them, the others as `convscope: …`.
 pub fn run(argv: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    match dispatch(argv, out) {
+    let cli = match Cli::try_parse_from(
+        std::iter::once("convscope").chain(argv.iter().map(String::as_str)),
+    ) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = e.render().to_string();
+            let _ = if e.use_stderr() {
+                err.write_all(text.as_bytes())
+            } else {
+                out.write_all(text.as_bytes())
+            };
+            return e.exit_code();
+        }
+    };
+    match dispatch(&cli.command, out) {
         Ok(()) => 0,
         Err(msg) => {
             let _ = writeln!(err, "convscope: {msg}");
@@ -38,21 +42,34 @@ pub fn run(argv: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     }
 }
 
-fn dispatch(argv: &[String], out: &mut dyn Write) -> Result<(), String> {
-    let (cmd, rest) = argv.split_first().ok_or_else(|| USAGE.to_string())?;
+fn dispatch(command: &Command, out: &mut dyn Write) -> Result<(), String> {
     let write =
         |out: &mut dyn Write, text: &str| out.write_all(text.as_bytes()).map_err(|e| e.to_string());
-    match cmd.as_str() {
-        "summary" => summary(rest, out),
-        "chart" => super::chart::run(rest, out),
-        "link" => {
-            let (state, _) = resolve(rest)?;
+    match command {
+        Command::Summary {
+            network,
+            format,
+            measured,
+            calibrate,
+        } => summary(network, *format, measured.as_deref(), *calibrate, out),
+        Command::Validate {
+            device,
+            dtype,
+            calibrate,
+            files,
+        } => super::validate::run(device.as_deref(), *dtype, *calibrate, files, out),
+        Command::Diff {
+            a,
+            network,
+            by,
+            format,
+        } => diff(a, network, *by, *format, out),
+        Command::Chart(args) => super::chart::run(args, out),
+        Command::Link { network } => {
+            let state = resolve(network)?;
             write(out, &format!("#{}\n", fragment::encode(&state)))
         }
-        "spec" => {
-            let key = rest
-                .first()
-                .ok_or("spec needs a preset name (see `convscope presets`)")?;
+        Command::Spec { preset: key } => {
             if let Some(arch) = super::onnx_file::load(key) {
                 return write(out, &format!("{}\n", format::print(&arch?.0)));
             }
@@ -61,68 +78,56 @@ fn dispatch(argv: &[String], out: &mut dyn Write) -> Result<(), String> {
             let arch = p.architecture().map_err(|e| e.to_string())?;
             write(out, &format!("{}\n", format::print(&arch)))
         }
-        "presets" => {
+        Command::Presets => {
             let lines: Vec<String> = presets::all()
                 .iter()
                 .map(|p| format!("{:<16} {}", p.key, p.description))
                 .collect();
             write(out, &format!("{}\n", lines.join("\n")))
         }
-        "devices" => {
+        Command::Devices => {
             let lines: Vec<String> = Device::presets()
                 .iter()
                 .map(|d| {
                     format!(
-                        "{:<11} {:<42} fp32 {:>6} FLOP/s  fp16 {:>6} FLOP/s  {:>6} B/s  ({})",
+                        "{:<11} {:<42} fp32 {:>6} FLOP/s  fp16 {:>6} FLOP/s  {:>6} B/s  ({})\n{:<11} time model: {}",
                         d.key,
                         d.name,
                         report::si(d.peak[0]),
                         report::si(d.peak[1]),
                         report::si(d.bandwidth),
-                        d.source
+                        d.source,
+                        "",
+                        d.model_source
                     )
                 })
                 .collect();
             write(
                 out,
                 &format!(
-                    "{}\ncustom:<TFLOP/s>:<GB/s> defines your own.\n",
+                    "{}\ncustom:<TFLOP/s>:<GB/s>[:<SMs>:<floor µs>] defines your own.\n",
                     lines.join("\n")
                 ),
             )
         }
-        "help" | "--help" | "-h" => write(out, USAGE),
-        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
     }
 }
 
 /// The architecture and settings named on the command line.
-pub(super) fn resolve(rest: &[String]) -> Result<(State, args::Format), String> {
-    let o = args::parse(rest)?;
-    let target = o
-        .target
-        .ok_or("which network? give a preset name, a spec, or @file")?;
-    let (mut arch, default_batch) = load(&target)?;
-    if let Some(input) = o.input {
+pub(super) fn resolve(n: &NetworkArgs) -> Result<State, String> {
+    let (mut arch, default_batch) = load(&n.target)?;
+    if let Some(input) = n.input {
         arch.input = input;
     }
-    let device = match &o.device {
-        Some(d) => {
-            Device::find(d).ok_or_else(|| {
-                format!("--device: unknown device `{d}` (see `convscope devices`)")
-            })?;
-            d.clone()
-        }
-        None => State::new(arch.clone()).device,
-    };
-    let state = State {
-        arch,
-        batch: o.batch.unwrap_or(default_batch),
-        dtype: o.dtype,
-        device,
-        counting: o.counting,
-    };
-    Ok((state, o.format))
+    let mut state = State::new(arch);
+    state.batch = n.batch.unwrap_or(default_batch);
+    state.dtype = n.dtype;
+    if let Some(device) = &n.device {
+        state.device = device.clone();
+    }
+    state.counting = n.count.unwrap_or_default();
+    state.fused = n.fused;
+    Ok(state)
 }
 
 fn load(target: &str) -> Result<(Architecture, u64), String> {
@@ -159,17 +164,71 @@ fn load(target: &str) -> Result<(Architecture, u64), String> {
     Ok((arch, 1))
 }
 
-fn summary(rest: &[String], out: &mut dyn Write) -> Result<(), String> {
-    let (state, fmt) = resolve(rest)?;
+/// The analysis of a resolved network.
+fn analyse(state: &State) -> Result<analysis::Analysis, String> {
     let device = Device::find(&state.device).ok_or("unknown device")?;
     let options = Options {
         batch: state.batch,
         dtype: state.dtype,
         device,
         counting: state.counting,
+        timing: TimeOptions { fused: state.fused },
     };
-    let a = analysis::analyse(&state.arch, &options);
+    Ok(analysis::analyse(&state.arch, &options))
+}
+
+/// `diff A B`: B against the baseline A, both under B's settings (A keeps its own batch when it is a preset or a
+/// link with one and no `--batch` is given).
+fn diff(
+    base: &str,
+    network: &NetworkArgs,
+    by: DiffBy,
+    fmt: Format,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    let sb = resolve(network)?;
+    let sa = resolve(&NetworkArgs {
+        target: base.to_string(),
+        ..network.clone()
+    })
+    .map_err(|e| format!("A: {e}"))?;
+    let (a, b) = (analyse(&sa)?, analyse(&sb)?);
+    let c = crate::core::compare::compare(&a, &b);
+    let view = match by {
+        DiffBy::Stage => DiffView::Stage,
+        DiffBy::Layer => DiffView::Layer,
+    };
     let text = match fmt {
+        Format::Table => compare_report::table(&a, &b, &c, view),
+        Format::Markdown => compare_report::markdown(&a, &b, &c, view),
+        Format::Json => {
+            let doc = json::comparison(
+                &a,
+                &b,
+                &c,
+                &format::print(&sa.arch),
+                &format::print(&sb.arch),
+            );
+            serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())? + "\n"
+        }
+    };
+    out.write_all(text.as_bytes()).map_err(|e| e.to_string())
+}
+
+fn summary(
+    network: &NetworkArgs,
+    fmt: Format,
+    measured: Option<&str>,
+    calibrate: bool,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    let state = resolve(network)?;
+    let measurement = measured.map(super::measured::read).transpose()?;
+    if measurement.is_some() && fmt == Format::Json {
+        return Err("--measured prints a table: use --format table or markdown".into());
+    }
+    let a = analyse(&state)?;
+    let mut text = match fmt {
         Format::Table => report::table(&a),
         Format::Markdown => report::markdown(&a),
         Format::Json => {
@@ -177,5 +236,8 @@ fn summary(rest: &[String], out: &mut dyn Write) -> Result<(), String> {
             serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())? + "\n"
         }
     };
+    if let Some(m) = &measurement {
+        text += &super::measured::report(&a, m, calibrate)?;
+    }
     out.write_all(text.as_bytes()).map_err(|e| e.to_string())
 }

@@ -2,6 +2,7 @@
 //! natively. Every action keeps the architecture printable and parseable: values are clamped to the ranges the text
 //! format accepts, so whatever the editor makes survives a round trip through a link.
 
+pub use crate::core::addr::{Addr, Step};
 use crate::core::analysis::Counting;
 use crate::core::arch::{Architecture, Block, Input, Node, Op, Residual};
 use crate::core::format;
@@ -14,52 +15,6 @@ use crate::core::limits::{
 };
 use crate::core::presets;
 use crate::core::shape::Dtype;
-
-/// One step down the node tree: a child list of the current node, then an item in that list.
-///
-/// Lists are numbered per node: a sequence has one (0); a residual block has its main path (0), shortcut (1) and
-/// post layers (2); a concatenation has one list per branch. The top level is list 0.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Step {
-    pub list: usize,
-    pub item: usize,
-}
-
-/// Where a node sits in the tree: the steps from the top-level list down to it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
-pub struct Addr(pub Vec<Step>);
-
-impl Addr {
-    /// The `item`-th node of the top-level list.
-    pub fn top(item: usize) -> Addr {
-        Addr(vec![Step { list: 0, item }])
-    }
-
-    /// The `item`-th node of this node's child list `list`.
-    pub fn child(&self, list: usize, item: usize) -> Addr {
-        let mut steps = self.0.clone();
-        steps.push(Step { list, item });
-        Addr(steps)
-    }
-
-    /// The same position with another item index in the same list.
-    pub fn sibling(&self, item: usize) -> Addr {
-        let mut steps = self.0.clone();
-        if let Some(last) = steps.last_mut() {
-            last.item = item;
-        }
-        Addr(steps)
-    }
-
-    /// A stable text key (`3.0-1`), for element ids and list keys.
-    pub fn key(&self) -> String {
-        self.0
-            .iter()
-            .map(|s| format!("{}-{}", s.list, s.item))
-            .collect::<Vec<_>>()
-            .join(".")
-    }
-}
 
 /// A numeric knob of a layer or block. One generic [`Action::SetParam`] sets any of them; a knob that does not
 /// apply to the addressed node is ignored.
@@ -379,6 +334,8 @@ pub enum Action {
     /// A device key or `custom:<TFLOP/s>:<GB/s>`.
     SetDevice(String),
     SetCounting(Counting),
+    /// Folds batch norm and activations into the preceding convolution's kernel (the time model's fused switch).
+    SetFused(bool),
     SetParam {
         at: Addr,
         param: Param,
@@ -455,6 +412,7 @@ pub fn apply(state: &mut State, action: Action) -> bool {
             }
         }
         Action::SetCounting(c) => state.counting = c,
+        Action::SetFused(on) => state.fused = on,
         Action::SetParam { at, param, value } => {
             if let Some(node) = node_mut(&mut state.arch.body, &at) {
                 set_param(node, param, value);
@@ -827,76 +785,6 @@ pub fn scale_width(c: u64, f: f64) -> u64 {
     }
 }
 
-/// Every node of the tree in pre-order, with its address and the module path(s) the analysis gives its rows
-/// (one per copy of a repeated node). A row belongs to a node when its path equals one of them or continues it
-/// with `.` or `:` (see [`path_contains`]).
-pub fn node_paths(body: &[Node]) -> Vec<(Addr, Vec<String>)> {
-    let mut out = Vec::new();
-    list_paths(body, &Addr::default(), 0, "", &mut 0, &mut out);
-    out
-}
-
-fn list_paths(
-    nodes: &[Node],
-    parent: &Addr,
-    list: usize,
-    prefix: &str,
-    counter: &mut u64,
-    out: &mut Vec<(Addr, Vec<String>)>,
-) {
-    let join = |p: &str, c: &str| {
-        if p.is_empty() {
-            c.to_string()
-        } else {
-            format!("{p}.{c}")
-        }
-    };
-    for (item, node) in nodes.iter().enumerate() {
-        let at = parent.child(list, item);
-        let copies = node.repeat.clamp(1, MAX_REPEAT);
-        // Same numbering as the analysis: a named node keeps its name unless it is repeated.
-        let paths: Vec<String> = (0..copies)
-            .map(|k| match (&node.name, copies) {
-                (Some(name), 1) => join(prefix, name),
-                _ => join(prefix, &(*counter + k).to_string()),
-            })
-            .collect();
-        *counter += copies;
-        if let Some(first) = paths.first().cloned() {
-            out.push((at.clone(), paths));
-            match &node.op {
-                Op::Seq(items) => list_paths(items, &at, 0, &first, &mut 0, out),
-                Op::Residual(r) => {
-                    // One numbering for main, shortcut and post, as in the analysis.
-                    let mut c = 0;
-                    list_paths(&r.main, &at, 0, &first, &mut c, out);
-                    list_paths(&r.shortcut, &at, 1, &first, &mut c, out);
-                    list_paths(&r.post, &at, 2, &first, &mut c, out);
-                }
-                Op::Concat(branches) => {
-                    for (i, b) in branches.iter().enumerate() {
-                        list_paths(b, &at, i, &join(&first, &i.to_string()), &mut 0, out);
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-}
-
-/// Whether the row at `row_path` lies inside the module at `node_path` (or is it).
-pub fn path_contains(node_path: &str, row_path: &str) -> bool {
-    match row_path.strip_prefix(node_path) {
-        Some(rest) => {
-            rest.is_empty()
-                || rest.starts_with('.')
-                || rest.starts_with(':')
-                || node_path.is_empty()
-        }
-        None => false,
-    }
-}
-
 /// What a broken link could still give.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Recovered {
@@ -909,26 +797,13 @@ pub struct Recovered {
 /// the longest prefix of the spec, cut before the error at an item boundary and with its open brackets closed,
 /// that parses; the link's other settings are kept. `None` when not even the input could be read.
 pub fn recover(fragment: &str) -> Option<Recovered> {
-    if fragment.len() > fragment::MAX_FRAGMENT_BYTES {
-        return None;
-    }
-    let text = fragment.strip_prefix('#').unwrap_or(fragment);
-    let text = if text.contains('%') {
-        percent_decode(text)
-    } else {
-        text.to_string()
-    };
-    let mut spec = None;
-    let mut others = Vec::new();
-    for part in text.split('&') {
-        match part.split_once('=') {
-            Some(("arch", v)) => spec = Some(v.to_string()),
-            _ if !part.is_empty() => others.push(part),
-            _ => {}
-        }
-    }
-    let spec = spec?;
-    let error_at = match format::parse(&spec) {
+    recover_fields(&fragment::Fields::parse(fragment).ok()?)
+}
+
+/// [`recover`] for a link already read.
+pub fn recover_fields(fields: &fragment::Fields) -> Option<Recovered> {
+    let spec = fields.arch.as_deref()?;
+    let error_at = match format::parse(spec) {
         Ok(_) => spec.len(),
         Err(e) => spec
             .char_indices()
@@ -948,46 +823,14 @@ pub fn recover(fragment: &str) -> Option<Recovered> {
         let open = prefix.matches('(').count();
         let close = prefix.matches(')').count();
         let candidate = format!("{prefix}{}", ")".repeat(open.saturating_sub(close)));
-        if format::parse(&candidate).is_ok() {
-            let mut rebuilt = format!("arch={candidate}");
-            for o in &others {
-                rebuilt.push('&');
-                rebuilt.push_str(o);
-            }
-            if let Ok((state, _)) = fragment::decode(&rebuilt) {
-                return Some(Recovered {
-                    state,
-                    kept: prefix.chars().count(),
-                });
-            }
+        if let Ok(arch) = format::parse(&candidate) {
+            return Some(Recovered {
+                state: fields.state_with(arch),
+                kept: prefix.chars().count(),
+            });
         }
     }
     None
-}
-
-/// Undoes `%XX` escapes; malformed escapes are kept as they are.
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = (bytes[i] == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match hex {
-            Some(b) => {
-                out.push(b);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -1304,36 +1147,5 @@ mod tests {
         let escaped = link.replace('(', "%28").replace(')', "%29");
         let r = recover(&escaped[..escaped.len() - 10]).expect("recovers escaped");
         assert!(!r.state.arch.body.is_empty());
-    }
-
-    #[test]
-    fn node_paths_match_the_analysis_rows() {
-        for preset in presets::all() {
-            let arch = preset.architecture().expect("parses");
-            let nodes = node_paths(&arch.body);
-            let a = analyse(&arch, &Options::default());
-            for row in &a.rows {
-                let owners = nodes
-                    .iter()
-                    .filter(|(at, paths)| {
-                        at.0.len() == 1 && paths.iter().any(|p| path_contains(p, &row.path))
-                    })
-                    .count();
-                assert_eq!(owners, 1, "{}: row {}", preset.key, row.path);
-            }
-        }
-        let arch = state("resnet18").arch;
-        let nodes = node_paths(&arch.body);
-        let layer1 = nodes
-            .iter()
-            .find(|(_, p)| p == &["layer1".to_string()])
-            .expect("layer1");
-        let inner = nodes
-            .iter()
-            .find(|(at, _)| *at == layer1.0.child(0, 0))
-            .expect("block");
-        assert_eq!(inner.1, ["layer1.0", "layer1.1"]);
-        assert!(path_contains("layer1.0", "layer1.0:add"));
-        assert!(!path_contains("layer1.0", "layer1.01"));
     }
 }

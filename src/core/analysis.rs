@@ -2,9 +2,11 @@
 //! diagnostic. It never fails and never panics: an impossible layer gets its reason, what depends on it is marked
 //! not computed, and everything else is still counted.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::rc::Rc;
 
+use crate::core::addr::Addr;
 use crate::core::arch::{Architecture, Block, Input, Node, Op, Residual};
 use crate::core::blocks;
 use crate::core::cost::{self, Image, LeafCost, OpKind};
@@ -14,6 +16,7 @@ use crate::core::layer::{Act, Conv, Layer, Pair};
 use crate::core::limits::{MAX_BATCH, MAX_CHANNELS, MAX_ROWS, MAX_SPATIAL};
 use crate::core::rf::Rf;
 use crate::core::shape::{Dtype, Shape};
+use crate::core::timing::{self, TimeOptions, Work};
 
 /// Which operations count towards MACs/FLOPs besides the multiply-accumulates of convolutions and linear layers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -84,6 +87,8 @@ pub struct Options {
     pub dtype: Dtype,
     pub device: Device,
     pub counting: Counting,
+    /// Switches of the time model (kernel fusion).
+    pub timing: TimeOptions,
 }
 
 impl Default for Options {
@@ -97,26 +102,52 @@ impl Default for Options {
             dtype: Dtype::Fp32,
             device,
             counting: Counting::default(),
+            timing: TimeOptions::default(),
         }
     }
 }
 
-/// Whether a layer's roofline time is set by arithmetic or by memory traffic.
+/// What limits a layer's estimated time (see [`crate::core::timing`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Bound {
+    /// Arithmetic at the achievable rate, with the GPU well filled.
     Compute,
+    /// Memory traffic at the achievable bandwidth.
     Memory,
+    /// The kernel's launch and library overhead exceeds both.
+    Overhead,
+    /// Compute-bound with fewer than half of the GPU's SM-slots busy: too few output tiles for the SMs.
+    Underfilled,
+    /// Folded into an earlier layer's kernel (inference engine).
+    Fused,
     /// No work and no traffic (views, inference no-ops).
     None,
 }
 
 impl Bound {
-    /// Stable name: `compute`, `memory`, `none`.
+    /// Stable name: `compute`, `memory`, `overhead`, `underfilled`, `fused`, `none`.
     pub fn key(self) -> &'static str {
         match self {
             Bound::Compute => "compute",
             Bound::Memory => "memory",
+            Bound::Overhead => "overhead",
+            Bound::Underfilled => "underfilled",
+            Bound::Fused => "fused",
             Bound::None => "none",
+        }
+    }
+
+    /// Plain-language reason, for tooltips.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Bound::Compute => "limited by arithmetic",
+            Bound::Memory => "limited by memory traffic",
+            Bound::Overhead => "limited by the kernel's launch and library overhead",
+            Bound::Underfilled => {
+                "limited by arithmetic on a GPU mostly idle: too few output tiles for its SMs"
+            }
+            Bound::Fused => "fused into the preceding layer's kernel",
+            Bound::None => "no kernel",
         }
     }
 }
@@ -141,8 +172,14 @@ pub struct Stats {
     pub no_reuse_bytes: u64,
     /// All arithmetic ([`Stats::work_flops`]) per read-once byte (0 when the layer moves no data).
     pub intensity: f64,
+    /// Estimated time under the time model ([`crate::core::timing`]).
     pub time_s: f64,
+    /// What limits [`Stats::time_s`].
     pub bound: Bound,
+    /// The roofline's best case: `max(FLOPs / datasheet peak, read-once bytes / datasheet bandwidth)`.
+    pub roofline_s: f64,
+    /// The kernel the layer runs, independent of the device: what the time model reads.
+    pub work: Work,
     pub rf: Rf,
 }
 
@@ -154,11 +191,23 @@ impl Stats {
 }
 
 /// One leaf layer call (or functional op) in forward order.
+///
+/// A row's identity is its [`Row::key`] (unique in the analysis) and the editor node it comes from
+/// ([`Row::node`]); the module path alone is not unique, since a module may be called more than once (a
+/// `BasicBlock`'s `relu`) and a block may concatenate several times (DenseNet).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
     pub index: usize,
     /// Module path as `named_modules()` gives it (`layer1.0.conv1`); functional ops end in `:add`, `:mul`, `:cat`.
     pub path: String,
+    /// Which call of `path` this is, from 1: a module called twice has rows with calls 1 and 2.
+    pub call: u32,
+    /// On a side path: a residual shortcut, a concatenation's branch, a squeeze-excitation's gate or a concat
+    /// pool's pools. The main path runs through the rest (and the sums and concatenations that end side paths).
+    pub side: bool,
+    /// The editor node this row comes from: a leaf layer's own node, or the block, squeeze-excitation, concat
+    /// pool, residual or concatenation whose expansion or functional op made it. The root for none.
+    pub node: Rc<Addr>,
     /// PyTorch class (`Conv2d`), or the function for functional ops (`add`).
     pub class: &'static str,
     /// Nesting depth of the path (0 for top-level layers).
@@ -167,6 +216,30 @@ pub struct Row {
     pub functional: bool,
     pub stats: Option<Stats>,
     pub diagnostic: Option<Diagnostic>,
+}
+
+impl Row {
+    /// The row's unique key: its path for the first call, `path@k` for the k-th (`layer1.0.relu@2`). A link's
+    /// `sel=` carries it; old links that name a path select its first call, as they always did.
+    pub fn key(&self) -> String {
+        if self.call <= 1 {
+            self.path.clone()
+        } else {
+            format!("{}@{}", self.path, self.call)
+        }
+    }
+
+    /// Whether `key` is this row's [`Row::key`], without building it.
+    pub fn has_key(&self, key: &str) -> bool {
+        match key.strip_prefix(self.path.as_str()) {
+            Some("") => self.call <= 1,
+            Some(rest) => rest
+                .strip_prefix('@')
+                .and_then(|n| n.parse::<u32>().ok())
+                .is_some_and(|n| n == self.call.max(1)),
+            None => false,
+        }
+    }
 }
 
 /// Training memory for one step, by the definition stated in [`TrainingMemory::DEFINITION`].
@@ -197,10 +270,22 @@ pub struct Totals {
     pub read_bytes: u64,
     pub write_bytes: u64,
     pub no_reuse_bytes: u64,
+    /// Estimated time under the time model.
     pub time_s: f64,
+    /// The roofline's best case.
+    pub roofline_s: f64,
     pub training: TrainingMemory,
     /// Rows with a diagnostic.
     pub diagnostics: usize,
+}
+
+/// One call of an editor node (one per copy of a repeated node), in forward order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeCall {
+    pub node: Rc<Addr>,
+    /// The module path of this copy (`layer1`, `layer1.0`); `None` for a functional block (`~cat(...)`), whose
+    /// calls belong to its parent module.
+    pub path: Option<String>,
 }
 
 /// The result for a whole network.
@@ -209,6 +294,8 @@ pub struct Analysis {
     pub input: Input,
     pub options: Options,
     pub rows: Vec<Row>,
+    /// Every editor node's calls with their module paths: the one place where nodes get their names.
+    pub nodes: Vec<NodeCall>,
     pub totals: Totals,
     /// Why nothing could be computed, when the input itself is invalid.
     pub input_error: Option<String>,
@@ -234,16 +321,50 @@ pub fn analyse(arch: &Architecture, options: &Options) -> Analysis {
         let Input { c, h, w } = arch.input;
         Some((Shape::Map { c, h, w }, Rf::PIXEL))
     };
-    walker.seq(&arch.body, flow, &mut 0);
+    walker.seq(&arch.body, 0, flow, &mut 0);
     let totals = totals(&walker.rows, arch.input, options);
-    Analysis {
+    let mut analysis = Analysis {
         input: arch.input,
         options: options.clone(),
         rows: walker.rows,
+        nodes: walker.node_calls,
         totals,
         input_error,
         truncated: walker.truncated,
+    };
+    retime(&mut analysis, &options.device, &options.timing);
+    analysis
+}
+
+/// Times the rows of `analysis` on `device` without walking the network again: the counts stay, the times and
+/// bounds are replaced (their terms come from [`timing::row_terms`]), and the options record the device.
+pub fn retime(analysis: &mut Analysis, device: &Device, timing: &TimeOptions) {
+    let mut times = Vec::with_capacity(analysis.rows.len());
+    timing::each(
+        &analysis.rows,
+        analysis.options.dtype,
+        device,
+        timing,
+        |t| {
+            times.push(t.map(|t| (t.time_s, t.bound, t.roofline_s)));
+        },
+    );
+    let (mut total, mut roofline) = (0.0, 0.0);
+    for (row, t) in analysis.rows.iter_mut().zip(times) {
+        if let (Some(s), Some((time_s, bound, roofline_s))) = (&mut row.stats, t) {
+            s.time_s = time_s;
+            s.bound = bound;
+            s.roofline_s = roofline_s;
+            total += time_s;
+            roofline += roofline_s;
+        }
     }
+    analysis.totals.time_s = total;
+    analysis.totals.roofline_s = roofline;
+    if analysis.options.device != *device {
+        analysis.options.device = device.clone();
+    }
+    analysis.options.timing = *timing;
 }
 
 fn check_input(input: &Input, batch: u64) -> Option<String> {
@@ -277,6 +398,16 @@ struct Walker<'a> {
     visits: usize,
     /// Standard blocks already expanded, by block and input channels: a ResNet repeats a handful of them.
     expansions: Vec<(Block, u64, Rc<Op>)>,
+    /// The editor nodes being walked, innermost last (the root first): each row is stamped with the last.
+    nodes: Vec<Rc<Addr>>,
+    /// Inside an expansion (standard block, squeeze-excitation, concat pool) whose nodes the editor does not show:
+    /// its rows belong to the node that expanded.
+    opaque: u32,
+    /// Calls so far per row path, so each row's key is unique.
+    calls: HashMap<String, u32>,
+    /// How many side paths the walk is inside.
+    side: u32,
+    node_calls: Vec<NodeCall>,
 }
 
 impl<'a> Walker<'a> {
@@ -294,33 +425,98 @@ impl<'a> Walker<'a> {
             truncated: false,
             visits: 0,
             expansions: Vec::new(),
+            nodes: vec![Rc::new(Addr::default())],
+            opaque: 0,
+            calls: HashMap::new(),
+            side: 0,
+            node_calls: Vec::new(),
         }
     }
 
-    /// Walks a sequence; `counter` numbers unnamed items (and repeat copies) like `nn.Sequential` does.
-    fn seq(&mut self, nodes: &[Node], mut x: Flow, counter: &mut u64) -> Flow {
-        for node in nodes {
-            for _ in 0..node.repeat.max(1) {
-                self.visits += 1;
-                if self.rows.len() >= MAX_ROWS || self.visits > 10 * MAX_ROWS {
-                    self.truncated = true;
-                    return None;
-                }
-                if node.functional && !matches!(node.op, Op::Layer(_)) {
-                    x = self.inline(&node.op, x, counter);
-                    continue;
-                }
-                let index = *counter;
-                *counter += 1;
-                let name = if node.repeat > 1 {
-                    None
-                } else {
-                    node.name.as_deref()
-                };
-                let mark = self.enter(name, index);
-                x = self.op(&node.op, node.functional, x);
-                self.leave(mark);
+    /// Enters the editor node at `item` of the current node's child list `list` (nothing inside an expansion).
+    fn enter_node(&mut self, list: usize, item: usize) -> bool {
+        if self.opaque > 0 {
+            return false;
+        }
+        let parent = self
+            .nodes
+            .last()
+            .map_or_else(Addr::default, |a| (**a).clone());
+        self.nodes.push(Rc::new(parent.child(list, item)));
+        true
+    }
+
+    fn leave_node(&mut self, entered: bool) {
+        if entered && self.nodes.len() > 1 {
+            self.nodes.pop();
+        }
+    }
+
+    /// Records a call of the current editor node; `module` when it is a module with a path of its own.
+    fn record_node(&mut self, module: bool) {
+        if self.opaque == 0 {
+            if let Some(node) = self.nodes.last() {
+                let node = Rc::clone(node);
+                let path = module.then(|| self.path.clone());
+                self.node_calls.push(NodeCall { node, path });
             }
+        }
+    }
+
+    /// Walks `f` on a side path.
+    fn side<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.side += 1;
+        let out = f(self);
+        self.side -= 1;
+        out
+    }
+
+    /// Walks `f` inside an expansion the editor shows as one node.
+    fn opaque<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.opaque += 1;
+        let out = f(self);
+        self.opaque -= 1;
+        out
+    }
+
+    /// Walks a sequence, the current node's child list `list`; `counter` numbers unnamed items (and repeat copies)
+    /// like `nn.Sequential` does.
+    fn seq(&mut self, nodes: &[Node], list: usize, mut x: Flow, counter: &mut u64) -> Flow {
+        for (item, node) in nodes.iter().enumerate() {
+            let entered = self.enter_node(list, item);
+            x = self.node(node, x, counter);
+            self.leave_node(entered);
+            if self.truncated {
+                return None;
+            }
+        }
+        x
+    }
+
+    /// Every copy of one node.
+    fn node(&mut self, node: &Node, mut x: Flow, counter: &mut u64) -> Flow {
+        for _ in 0..node.repeat.max(1) {
+            self.visits += 1;
+            if self.rows.len() >= MAX_ROWS || self.visits > 10 * MAX_ROWS {
+                self.truncated = true;
+                return None;
+            }
+            if node.functional && !matches!(node.op, Op::Layer(_)) {
+                self.record_node(false);
+                x = self.inline(&node.op, x, counter);
+                continue;
+            }
+            let index = *counter;
+            *counter += 1;
+            let name = if node.repeat > 1 {
+                None
+            } else {
+                node.name.as_deref()
+            };
+            let mark = self.enter(name, index);
+            self.record_node(true);
+            x = self.op(&node.op, node.functional, x);
+            self.leave(mark);
         }
         x
     }
@@ -330,7 +526,7 @@ impl<'a> Walker<'a> {
     /// `expand1x1` and `expand3x3`).
     fn inline(&mut self, op: &Op, x: Flow, counter: &mut u64) -> Flow {
         match op {
-            Op::Seq(items) => self.seq(items, x, counter),
+            Op::Seq(items) => self.seq(items, 0, x, counter),
             Op::Residual(r) => self.residual(r, x, counter),
             Op::Concat(branches) => self.concat(branches, x, counter),
             other => self.op(other, true, x),
@@ -387,26 +583,26 @@ impl<'a> Walker<'a> {
                     }
                 }
             }
-            Op::Seq(items) => self.seq(items, x, &mut 0),
+            Op::Seq(items) => self.seq(items, 0, x, &mut 0),
             Op::Residual(r) => self.residual(r, x, &mut 0),
             Op::SqueezeExcite { squeeze, act, gate } => {
-                self.squeeze_excite(*squeeze, *act, *gate, x)
+                self.opaque(|w| w.squeeze_excite(*squeeze, *act, *gate, x))
             }
             Op::Concat(branches) => self.concat(branches, x, &mut 0),
-            Op::ConcatPool(size) => self.concat_pool(*size, x),
+            Op::ConcatPool(size) => self.opaque(|w| w.concat_pool(*size, x)),
             Op::Block(block) => {
                 // Downstream of an error the input is unknown; expanding for 0 channels still lists the layers.
                 let in_c = x.map_or(0, |(shape, _)| shape.channels());
                 let expanded = self.expansion(block, in_c);
                 match blocks::check(block) {
-                    Ok(()) => self.op(&expanded, functional, x),
+                    Ok(()) => self.opaque(|w| w.op(&expanded, functional, x)),
                     Err(msg) => {
                         // torchvision would not build it: its first row says why, the others depend on it.
                         let first = self.rows.len();
                         if self.first_error.is_none() {
                             self.first_error = Some(self.path.clone());
                         }
-                        self.op(&expanded, functional, None);
+                        self.opaque(|w| w.op(&expanded, functional, None));
                         if let Some(row) = self.rows.get_mut(first) {
                             row.diagnostic = Some(Diagnostic::Invalid(msg));
                         }
@@ -426,9 +622,14 @@ impl<'a> Walker<'a> {
                 return None;
             }
         };
-        let outcome = cost::batch_check(layer, shape, self.options.batch)
+        let batch = self.options.batch;
+        let outcome = cost::batch_check(layer, shape, batch)
             .and_then(|()| cost::leaf(layer, shape, rf, self.image))
-            .and_then(|c| self.stats(&c).map(|s| (s, c)));
+            .and_then(|c| self.stats(&c).map(|s| (s, c)))
+            .map(|(mut s, c)| {
+                s.work = timing::work::of_layer(layer, shape, c.output, batch, c.input_elems > 0);
+                (s, c)
+            });
         self.finish(class, functional, None, outcome)
     }
 
@@ -498,9 +699,26 @@ impl<'a> Walker<'a> {
     ) {
         let index = self.rows.len();
         let depth = self.depth.saturating_sub(1);
+        let call = match self.calls.get_mut(path.as_str()) {
+            Some(n) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                self.calls.insert(path.clone(), 1);
+                1
+            }
+        };
+        let node = self
+            .nodes
+            .last()
+            .map_or_else(|| Rc::new(Addr::default()), Rc::clone);
         self.rows.push(Row {
             index,
             path,
+            call,
+            side: self.side > 0,
+            node,
             class,
             depth,
             functional,
@@ -537,15 +755,6 @@ impl<'a> Walker<'a> {
             0
         };
         let traffic = (read + write) as f64;
-        let compute_s = work_flops as f64 / o.device.peak_for(o.dtype);
-        let memory_s = traffic / o.device.bandwidth;
-        let bound = if work_flops == 0 && traffic == 0.0 {
-            Bound::None
-        } else if compute_s >= memory_s {
-            Bound::Compute
-        } else {
-            Bound::Memory
-        };
         let flops = 2 * counted;
         Ok(Stats {
             output: c.output,
@@ -567,8 +776,15 @@ impl<'a> Walker<'a> {
             } else {
                 0.0
             },
-            time_s: compute_s.max(memory_s),
-            bound,
+            // The time model fills these in once the walk is done (`retime`).
+            time_s: 0.0,
+            bound: Bound::None,
+            roofline_s: 0.0,
+            work: if moves_data {
+                Work::Elementwise
+            } else {
+                Work::None
+            },
             rf: c.rf,
         })
     }
@@ -593,11 +809,11 @@ impl<'a> Walker<'a> {
 
     /// `counter` numbers unnamed items: one numbering for main, shortcut and post, as children of one module.
     fn residual(&mut self, r: &Residual, x: Flow, counter: &mut u64) -> Flow {
-        let main = self.seq(&r.main, x, counter);
+        let main = self.seq(&r.main, 0, x, counter);
         let short = if r.shortcut.is_empty() {
             x
         } else {
-            self.seq(&r.shortcut, x, counter)
+            self.side(|w| w.seq(&r.shortcut, 1, x, counter))
         };
         let outcome = match (main, short) {
             (Some((a, ra)), Some((b, rb))) if a == b => {
@@ -609,7 +825,7 @@ impl<'a> Walker<'a> {
             _ => None,
         };
         let summed = self.functional_row("add", outcome);
-        self.seq(&r.post, summed, counter)
+        self.seq(&r.post, 2, summed, counter)
     }
 
     fn squeeze_excite(&mut self, squeeze: u64, act: Act, gate: Act, x: Flow) -> Flow {
@@ -638,12 +854,15 @@ impl<'a> Walker<'a> {
             Node::named("fc2", fc(channels)),
             Node::named("scale_activation", Op::Layer(Layer::Act(gate))),
         ];
-        let scale = self.seq(&items, x, &mut 0);
+        let scale = self.side(|w| w.seq(&items, 0, x, &mut 0));
         let outcome = match (x, scale) {
             (Some((shape, x_rf)), Some(_)) => {
-                // The scale depends on the whole map, so every output unit now sees the whole input; the units
-                // stay on the grid of the map they scale.
-                let rf = x_rf.max(Rf::whole(self.image.h, self.image.w));
+                // The scale depends on the whole map: every unit now also depends on the whole input. That is
+                // global context, recorded apart; the field stays the convolution path's (see `Rf`).
+                let rf = Rf {
+                    global: true,
+                    ..x_rf
+                };
                 Some(Ok(cost::combine(shape, rf, shape.numel() + channels)))
             }
             _ => None,
@@ -655,8 +874,8 @@ impl<'a> Walker<'a> {
     /// their unnamed items share one numbering.
     fn concat(&mut self, branches: &[Vec<Node>], x: Flow, counter: &mut u64) -> Flow {
         let mut outs = Vec::with_capacity(branches.len());
-        for branch in branches {
-            outs.push(self.seq(branch, x, counter));
+        for (i, branch) in branches.iter().enumerate() {
+            outs.push(self.side(|w| w.seq(branch, i, x, counter)));
         }
         let outcome = join(&outs);
         self.functional_row("cat", outcome)
@@ -670,7 +889,7 @@ impl<'a> Walker<'a> {
         ];
         let mut outs = Vec::with_capacity(2);
         for item in &items {
-            outs.push(self.seq(std::slice::from_ref(item), x, &mut 0));
+            outs.push(self.side(|w| w.seq(std::slice::from_ref(item), 0, x, &mut 0)));
         }
         let outcome = join(&outs);
         self.functional_row("cat", outcome)
@@ -728,7 +947,6 @@ fn totals(rows: &[Row], input: Input, options: &Options) -> Totals {
         t.read_bytes = t.read_bytes.saturating_add(s.read_bytes);
         t.write_bytes = t.write_bytes.saturating_add(s.write_bytes);
         t.no_reuse_bytes = t.no_reuse_bytes.saturating_add(s.no_reuse_bytes);
-        t.time_s += s.time_s;
     }
     t.trainable_params = t.params;
     let bytes = options.dtype.bytes();

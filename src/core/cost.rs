@@ -321,6 +321,7 @@ fn conv(c: &Conv, input: Shape, rf: Rf) -> Result<LeafCost, String> {
             w: rf
                 .w
                 .window(c.kernel.w, c.stride.w as f64, pad_w.0, c.dilation.w),
+            ..rf
         },
     })
 }
@@ -402,6 +403,7 @@ fn conv_transpose(c: &ConvTranspose, input: Shape, rf: Rf) -> Result<LeafCost, S
             w: rf
                 .w
                 .transposed(c.kernel.w, c.stride.w, c.padding.w, c.dilation.w),
+            ..rf
         },
     })
 }
@@ -552,6 +554,7 @@ fn pool(p: &Pool, input: Shape, rf: Rf, max: bool) -> Result<LeafCost, String> {
         w: rf
             .w
             .window(p.kernel.w, p.stride.w as f64, p.padding.w, p.dilation.w),
+        ..rf
     };
     Ok(cost)
 }
@@ -580,6 +583,7 @@ fn adaptive_pool(size: Pair, input: Shape, rf: Rf, image: Image) -> Result<LeafC
     let rf_out = Rf {
         h: adaptive_axis(rf.h, h, size.h, image.h),
         w: adaptive_axis(rf.w, w, size.w, image.w),
+        ..rf
     };
     cost.rf = if size.h == 1 && size.w == 1 {
         Rf::whole(image.h, image.w)
@@ -638,6 +642,7 @@ fn upsample(scale: u64, mode: UpsampleMode, input: Shape, rf: Rf) -> Result<Leaf
     cost.rf = Rf {
         h: rf.h.upsampled(scale, bilinear),
         w: rf.w.upsampled(scale, bilinear),
+        ..rf
     };
     Ok(cost)
 }

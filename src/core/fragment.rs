@@ -1,12 +1,16 @@
 //! The URL fragment codec: the whole shareable state (architecture, batch, dtype, device, counting switches) as
 //! `#arch=<spec>&batch=64&dtype=fp16&device=t4&count=bias,norm`. Defaults are left out, unknown keys ignored, and
-//! percent-escapes (which some chat clients add) are undone before parsing.
+//! percent-escapes (which some chat clients add) are undone before parsing. Every reader of a link (the app, its
+//! chart worker, the command line, recovery of a broken link) reads it through [`Fields`], once.
+
+mod fields;
+
+pub use fields::Fields;
 
 use crate::core::analysis::Counting;
 use crate::core::arch::Architecture;
 use crate::core::device::Device;
 use crate::core::format::{self, ParseError};
-use crate::core::limits::MAX_BATCH;
 use crate::core::shape::Dtype;
 
 /// Fragments longer than this are refused before parsing.
@@ -21,6 +25,8 @@ pub struct State {
     /// A device key (`t4`) or a custom device (`custom:<TFLOP/s>:<GB/s>`).
     pub device: String,
     pub counting: Counting,
+    /// Batch norm and activations folded into the preceding convolution's kernel (an inference engine): `fused=1`.
+    pub fused: bool,
 }
 
 impl State {
@@ -32,6 +38,7 @@ impl State {
             dtype: Dtype::Fp32,
             device: default_device(),
             counting: Counting::default(),
+            fused: false,
         }
     }
 }
@@ -94,104 +101,50 @@ pub fn encode(state: &State) -> String {
     if !on.is_empty() {
         out.push_str(&format!("&count={}", on.join(",")));
     }
+    if state.fused {
+        out.push_str("&fused=1");
+    }
+    out
+}
+
+/// Encodes a state with a pinned baseline: the state as [`encode`] writes it, then the baseline's spec as `base=`
+/// and its settings as `base.batch=`, `base.dtype=`, `base.device=`, `base.count=` (defaults left out).
+pub fn encode_with_base(state: &State, base: Option<&State>) -> String {
+    let mut out = encode(state);
+    if let Some(base) = base {
+        for part in encode(base).split('&') {
+            match part.strip_prefix("arch=") {
+                Some(spec) => {
+                    out.push_str("&base=");
+                    out.push_str(spec);
+                }
+                None => {
+                    out.push_str("&base.");
+                    out.push_str(part);
+                }
+            }
+        }
+    }
     out
 }
 
 /// Decodes a fragment (with or without the leading `#`). Settings that do not parse fall back to their defaults and
 /// are reported in the returned warnings; only a missing or broken architecture is an error.
 pub fn decode(fragment: &str) -> Result<(State, Vec<String>), FragmentError> {
-    if fragment.len() > MAX_FRAGMENT_BYTES {
-        return Err(FragmentError::TooLong {
-            bytes: fragment.len(),
-        });
-    }
-    decode_any_length(fragment)
+    Fields::parse(fragment)?.state()
 }
 
 /// [`decode`] without the size limit, for a fragment the app wrote itself (the chart worker's copy of the page's
 /// network, which may be larger than a link accepts: the text view takes any size).
 pub fn decode_any_length(fragment: &str) -> Result<(State, Vec<String>), FragmentError> {
-    let text = percent_decode(fragment.strip_prefix('#').unwrap_or(fragment));
-    let mut warnings = Vec::new();
-    let mut arch = None;
-    let mut state_parts = Vec::new();
-    for part in text.split('&') {
-        let (key, value) = part.split_once('=').unwrap_or((part, ""));
-        match key.trim() {
-            "arch" => arch = Some(format::parse(value).map_err(FragmentError::Spec)?),
-            "" => {}
-            k => state_parts.push((k.to_string(), value.to_string())),
-        }
-    }
-    let mut state = State::new(arch.ok_or(FragmentError::MissingArchitecture)?);
-    for (key, value) in state_parts {
-        apply_setting(&mut state, &key, &value, &mut warnings);
-    }
-    Ok((state, warnings))
+    Fields::parse_any_length(fragment).state()
 }
 
-fn apply_setting(state: &mut State, key: &str, value: &str, warnings: &mut Vec<String>) {
-    match key {
-        "batch" => match value.parse::<u64>() {
-            Ok(n) if (1..=MAX_BATCH).contains(&n) => state.batch = n,
-            _ => warnings.push(format!(
-                "batch `{value}` is not a whole number from 1 to {MAX_BATCH}; using 1"
-            )),
-        },
-        "dtype" => match Dtype::from_name(value) {
-            Some(d) => state.dtype = d,
-            None => warnings.push(format!("unknown dtype `{value}`; using fp32")),
-        },
-        "device" => match Device::find(value) {
-            Some(d) => state.device = d.key.clone() + &custom_suffix(value, &d),
-            None => warnings.push(format!("unknown device `{value}`; using the default")),
-        },
-        "count" => {
-            for k in value.split(',').filter(|k| !k.is_empty()) {
-                match k {
-                    "bias" => state.counting.bias = true,
-                    "norm" => state.counting.norm = true,
-                    "act" => state.counting.activation = true,
-                    "pool" => state.counting.pool = true,
-                    "addmul" => state.counting.add_mul = true,
-                    other => warnings.push(format!("unknown count switch `{other}` ignored")),
-                }
-            }
-        }
-        // Keys of newer versions (view choices, ...) are ignored so old builds still open new links.
-        _ => {}
-    }
-}
-
-/// A custom device keeps its numbers in the key.
-fn custom_suffix(value: &str, d: &Device) -> String {
-    if d.key == "custom" {
-        value.strip_prefix("custom").unwrap_or("").to_string()
-    } else {
-        String::new()
-    }
-}
-
-/// Undoes `%XX` escapes; malformed escapes are kept as they are.
+/// Undoes `%XX` escapes; malformed escapes are kept as they are, bytes that are not UTF-8 become U+FFFD.
 pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(b) = hex {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]
@@ -199,9 +152,47 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_baseline_round_trips_with_its_own_settings() {
+        let mut b = State::new(format::parse("v1/3x32x32/conv(16,3,p1)/relu").expect("parses"));
+        b.fused = true;
+        let mut a = State::new(format::parse("v1/3x64x64/conv(8,3)").expect("parses"));
+        a.batch = 8;
+        a.dtype = Dtype::Fp16;
+        a.counting.norm = true;
+        let link = encode_with_base(&b, Some(&a));
+        assert_eq!(
+            link,
+            "arch=v1/3x32x32/conv(16,3,p1)/relu&fused=1&base=v1/3x64x64/conv(8,3)&base.batch=8\
+             &base.dtype=fp16&base.count=norm"
+        );
+        let f = Fields::parse(&link).expect("short");
+        assert_eq!(f.state().map(|s| s.0), Ok(b.clone()));
+        assert_eq!(f.baseline(), Some(Ok(a)));
+        assert!(f.warnings.is_empty());
+        assert_eq!(Fields::parse(&encode(&b)).map(|f| f.baseline()), Ok(None));
+        // A broken baseline is an error of its own; the edited network still opens.
+        let f = Fields::parse(&format!(
+            "{}&base=v1/3x8x8/nonsense(&base.batch=0",
+            encode(&b)
+        ))
+        .expect("short");
+        assert!(matches!(f.baseline(), Some(Err(FragmentError::Spec(_)))));
+        assert!(f.state().is_ok());
+        assert_eq!(f.warnings.len(), 1, "{:?}", f.warnings);
+        assert!(f.warnings[0].starts_with("baseline: batch"));
+    }
+
+    #[test]
     fn percent_escapes_are_undone() {
         assert_eq!(percent_decode("conv%2864%2C3%29"), "conv(64,3)");
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%zz%4"), "%zz%4");
+    }
+
+    #[test]
+    fn malformed_escapes_stay_and_bad_utf8_is_replaced() {
+        // A sign is no hex digit (the hand-written decoder took `%+1` for byte 1).
+        assert_eq!(percent_decode("%+1%-1%%41"), "%+1%-1%A");
+        assert_eq!(percent_decode("a%FFb%C3%A9"), "a\u{FFFD}bé");
     }
 }

@@ -65,17 +65,24 @@ pub fn seconds(t: f64) -> String {
     }
 }
 
-/// The receptive field cell: `212` for square fields, `35×51` otherwise.
+/// The receptive field cell: `212` for square fields, `35×51` otherwise; `+g` when a squeeze-excitation gate
+/// upstream adds global context (see [`GLOBAL_NOTE`]).
 fn rf_cell(row: &Row) -> String {
     row.stats.map_or(String::new(), |s| {
         let (h, w) = (s.rf.h.size, s.rf.w.size);
+        let g = if s.rf.global { "+g" } else { "" };
         if h == w {
-            format!("{h}")
+            format!("{h}{g}")
         } else {
-            format!("{h}×{w}")
+            format!("{h}×{w}{g}")
         }
     })
 }
+
+/// What `+g` after a receptive field means.
+pub const GLOBAL_NOTE: &str =
+    "+g: the field is the convolution path's; a squeeze-excitation gate upstream also \
+    scales each unit by numbers computed from the whole input (global context)";
 
 /// Column headers shared by both tables.
 const HEADERS: [&str; 12] = [
@@ -143,12 +150,14 @@ pub fn footer(a: &Analysis) -> Vec<String> {
             thousands(t.flops)
         ),
         format!(
-            "Activations: {}; read-once traffic: {}; estimated time on {} ({}): {}",
+            "Activations: {}; read-once traffic: {}; estimated time on {} ({}{}): {} (roofline best case {})",
             bytes(t.activation_bytes),
             bytes(t.read_bytes.saturating_add(t.write_bytes)),
             a.options.device.name,
             a.options.dtype.name(),
-            seconds(t.time_s)
+            if a.options.timing.fused { ", fused" } else { "" },
+            seconds(t.time_s),
+            seconds(t.roofline_s)
         ),
         format!(
             "Training memory (batch {}): {}",
@@ -156,6 +165,7 @@ pub fn footer(a: &Analysis) -> Vec<String> {
             bytes(t.training.total_bytes)
         ),
         format!("Conventions: {}", a.options.counting.describe()),
+        format!("Time: {}", crate::core::timing::DESCRIPTION),
         format!("Training memory: {}.", TrainingMemory::DEFINITION),
     ];
     if let Some(e) = &a.input_error {

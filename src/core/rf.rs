@@ -79,10 +79,17 @@ impl AxisRf {
 }
 
 /// Receptive field on both axes.
+///
+/// `h` and `w` are the field of the convolution path, as Distill's recurrence and a gradient measurement with
+/// squeeze-excitation gates held constant give it. A gate scales a map by numbers computed from the whole map, so
+/// every unit after one also depends on the whole input: `global` records that apart, rather than letting one
+/// global pool swamp the field that the convolutions build.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Rf {
     pub h: AxisRf,
     pub w: AxisRf,
+    /// A squeeze-excitation gate upstream adds global context.
+    pub global: bool,
 }
 
 impl Rf {
@@ -90,6 +97,7 @@ impl Rf {
     pub const PIXEL: Rf = Rf {
         h: AxisRf::PIXEL,
         w: AxisRf::PIXEL,
+        global: false,
     };
 
     /// The whole input image of `h×w`.
@@ -97,6 +105,7 @@ impl Rf {
         Rf {
             h: AxisRf::whole(h),
             w: AxisRf::whole(w),
+            global: false,
         }
     }
 
@@ -105,6 +114,7 @@ impl Rf {
         Rf {
             h: self.h.max(other.h),
             w: self.w.max(other.w),
+            global: self.global || other.global,
         }
     }
 

@@ -5,11 +5,14 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::core::analysis::{analyse, Analysis, Options};
+use crate::core::compare;
 use crate::core::device::Device;
 use crate::core::fragment::State;
+use crate::ui::chart_spec::Shared;
 use crate::ui::chart_worker;
 use crate::ui::chart_worker_scope;
 use crate::ui::charts_panel::ChartsPanel;
+use crate::ui::compare_panel::{ComparePanel, Compared};
 use crate::ui::conventions::Conventions;
 use crate::ui::header::Header;
 use crate::ui::layer_list::LayerList;
@@ -31,6 +34,7 @@ pub fn options(doc: &State) -> Options {
         dtype: doc.dtype,
         device: Device::find(&doc.device).unwrap_or(defaults.device),
         counting: doc.counting,
+        timing: crate::core::timing::TimeOptions { fused: doc.fused },
     }
 }
 
@@ -42,6 +46,21 @@ pub fn app() -> Html {
     let doc = app.doc.clone();
     let analysis: Rc<Analysis> =
         (*use_memo(doc, |doc| Rc::new(analyse(&doc.arch, &options(doc))))).clone();
+    // A pinned baseline is analysed once when pinned; only the matching of rows follows each change.
+    let base: Option<Rc<Analysis>> = (*use_memo(app.baseline.clone(), |b| {
+        b.as_ref().map(|b| Rc::new(analyse(&b.arch, &options(b))))
+    }))
+    .clone();
+    let compared: Option<Compared> = (*use_memo(
+        (Shared(analysis.clone()), base.clone().map(Shared)),
+        |(b, a)| {
+            a.as_ref().map(|a| Compared {
+                base: a.0.clone(),
+                comparison: Rc::new(compare::compare(&a.0, &b.0)),
+            })
+        },
+    ))
+    .clone();
     // Runs after every render, once the DOM holds the new table: the end of the measured update.
     use_effect(perf::finish);
     let selected = app.selected.clone();
@@ -49,7 +68,7 @@ pub fn app() -> Html {
     html! {
         <ContextProvider<AppHandle> context={app.clone()}>
         <ContextProvider<AppDispatcher> context={dispatcher}>
-            <Header analysis={analysis.clone()} />
+            <Header analysis={analysis.clone()} compared={compared.clone()} />
             <NoticeBar />
             <main class="layout">
                 <aside class="editor" id="editor" aria-label="Network editor">
@@ -59,8 +78,11 @@ pub fn app() -> Html {
                 </aside>
                 <section class="results" id="results" aria-label="Analysis">
                     <TotalsBar analysis={analysis.clone()} />
-                    <ChartsPanel analysis={analysis.clone()} selected={selected.clone()} />
-                    <SummaryTable analysis={analysis.clone()} selected={selected} />
+                    if let Some(c) = compared.clone() {
+                        <ComparePanel analysis={analysis.clone()} compared={c} />
+                    }
+                    <ChartsPanel analysis={analysis.clone()} selected={selected.clone()} base={base.clone().map(Shared)} />
+                    <SummaryTable analysis={analysis.clone()} selected={selected} compared={compared} />
                     <Conventions analysis={analysis} />
                 </section>
             </main>

@@ -2,11 +2,11 @@
 //! `devicePixelRatio`, so charts are sharp on high-density screens while their layout (font sizes, the compact
 //! layout under 560 px, hit-test coordinates) stays in the CSS pixels the pointer reports.
 //!
-//! It draws the primitives exactly as plotters-canvas 0.3.1 does (same calls, same coordinates, same colour
-//! strings), but remembers the fill and stroke colour, line width, font, text alignment and baseline last given to
-//! the 2D context and only sets the ones that change, formatting colour and font strings into reused buffers. A
-//! chart sets the same few styles on hundreds of primitives in a row; each set is a call into JavaScript with a new
-//! string for the browser to parse, a visible share of a chart's draw.
+//! It remembers the fill and stroke colour, line width, font, text alignment and baseline last given to the 2D
+//! context and only sets the ones that change, formatting colour and font strings into reused buffers. A chart
+//! sets the same few styles on hundreds of primitives in a row; each set is a call into JavaScript with a new
+//! string for the browser to parse, a visible share of a chart's draw. Why this is not the `plotters-canvas`
+//! crate, with the measurements: ARCHITECTURE.md.
 
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
@@ -71,7 +71,7 @@ fn changed<T: PartialEq>(slot: &mut T, value: T) -> bool {
 }
 
 impl ContextState {
-    /// `c` formatted into `buf` exactly as plotters-canvas does: `rgba(r,g,b,a)`.
+    /// `c` formatted into `buf` as a CSS colour, `rgba(r,g,b,a)`.
     fn color<'a>(buf: &'a mut String, c: &BackendColor) -> &'a str {
         buf.clear();
         let (r, g, b) = c.rgb;
@@ -253,7 +253,7 @@ impl CssCanvas {
     }
 }
 
-/// plotters-canvas' half-pixel shift of horizontal and vertical lines, so a 1 px line covers one pixel row.
+/// Shifts horizontal and vertical lines by half a pixel, so a 1 px line lights one pixel row, not two half-lit ones.
 fn fine_hor_ver_lines(from: BackendCoord, end: BackendCoord) -> ((f64, f64), (f64, f64)) {
     let mut from = (f64::from(from.0), f64::from(from.1));
     let mut end = (f64::from(end.0), f64::from(end.1));

@@ -37,6 +37,8 @@ impl<T> PartialEq for Shared<T> {
 /// the what-if (two more analyses, only while the trade-off chart shows it) and the link a chart worker opens.
 pub struct ChartSource {
     pub analysis: Rc<Analysis>,
+    /// A pinned baseline, analysed once when pinned, and its state (for the link).
+    pub base: Option<(Rc<Analysis>, Rc<State>)>,
     doc: State,
     view: ChartView,
     whatif: OnceCell<Comparison>,
@@ -44,9 +46,15 @@ pub struct ChartSource {
 }
 
 impl ChartSource {
-    pub fn new(analysis: Rc<Analysis>, doc: State, view: ChartView) -> ChartSource {
+    pub fn new(
+        analysis: Rc<Analysis>,
+        doc: State,
+        view: ChartView,
+        base: Option<(Rc<Analysis>, Rc<State>)>,
+    ) -> ChartSource {
         ChartSource {
             analysis,
+            base,
             doc,
             view,
             whatif: OnceCell::new(),
@@ -70,7 +78,8 @@ impl ChartSource {
     /// The network and the charts' switches as a link's fragment: what a chart worker needs to draw them.
     pub fn link(&self) -> &str {
         self.link.get_or_init(|| {
-            let mut s = fragment::encode(&self.doc);
+            let base = self.base.as_ref().map(|(_, s)| &**s);
+            let mut s = fragment::encode_with_base(&self.doc, base);
             s.push_str(&self.view.encode());
             s
         })
@@ -171,9 +180,10 @@ impl ChartSpec {
         source: &ChartSource,
     ) -> Result<ChartLayout, ChartError> {
         let analysis = &source.analysis;
+        let base = source.base.as_ref().map(|(a, _)| &**a);
         match self {
-            ChartSpec::Compute(o) => compute_chart::draw(root, analysis, o),
-            ChartSpec::Rf(o) => rf_chart::draw(root, analysis, o),
+            ChartSpec::Compute(o) => compute_chart::draw(root, analysis, base, o),
+            ChartSpec::Rf(o) => rf_chart::draw(root, analysis, base, o),
             ChartSpec::Tradeoff {
                 metric,
                 theme,
@@ -185,10 +195,11 @@ impl ChartSpec {
                     theme: *theme,
                     highlight: *highlight,
                     whatif: whatif.then(|| source.whatif()),
+                    base,
                 };
                 tradeoff_chart::draw(root, analysis, &options)
             }
-            ChartSpec::Roofline(o) => roofline_chart::draw(root, analysis, o),
+            ChartSpec::Roofline(o) => roofline_chart::draw(root, analysis, base, o),
         }
     }
 }

@@ -12,8 +12,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, OffscreenCanvas, PerformanceEntry};
 
 use crate::charts::{ChartKind, ChartView, Theme};
-use crate::core::analysis::analyse;
-use crate::core::fragment;
+use crate::core::analysis::{analyse, Analysis};
+use crate::core::fragment::Fields;
+use crate::core::fragment::State;
 use crate::ui::app::options;
 use crate::ui::chart_backend::CssCanvas;
 use crate::ui::chart_message::{field, DrawnMessage, PaintMessage, READY};
@@ -25,6 +26,8 @@ struct Scope {
     canvases: Vec<(ChartKind, OffscreenCanvas)>,
     /// What the last paint's link opened.
     source: Option<Rc<ChartSource>>,
+    /// The last baseline and its analysis: a pinned baseline is analysed once, not on every step of B.
+    base: Option<(Rc<Analysis>, Rc<State>)>,
 }
 
 /// Serves chart paints until the worker is closed.
@@ -70,10 +73,19 @@ fn draw(scope: &mut Scope, p: &PaintMessage) -> Result<(), String> {
             scope.source = None;
             // Not `url::open`: the page's network may be larger than a link accepts, and must not give way to
             // the default network.
-            let (doc, _) = fragment::decode_any_length(link).map_err(|e| e.to_string())?;
-            let (view, _) = ChartView::decode(link);
+            let fields = Fields::parse_any_length(link);
+            let (doc, _) = fields.state().map_err(|e| e.to_string())?;
+            let (view, _) = ChartView::from_fields(&fields);
             let analysis = Rc::new(analyse(&doc.arch, &options(&doc)));
-            let s = Rc::new(ChartSource::new(analysis, doc, view));
+            let base = match fields.baseline() {
+                Some(Ok(b)) => Some(match scope.base.take() {
+                    Some((a, s)) if *s == b => (a, s),
+                    _ => (Rc::new(analyse(&b.arch, &options(&b))), Rc::new(b)),
+                }),
+                _ => None,
+            };
+            scope.base = base.clone();
+            let s = Rc::new(ChartSource::new(analysis, doc, view, base));
             scope.source = Some(s.clone());
             s
         }

@@ -8,8 +8,8 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::charts::{ChartKind, ChartView, Grouping, HitTarget, Metric, Theme};
-use crate::core::action::path_contains;
 use crate::core::analysis::Analysis;
+use crate::core::selection::Selection;
 use crate::ui::chart_canvas::ChartCanvas;
 use crate::ui::chart_spec::{ChartSource, ChartSpec, Shared};
 use crate::ui::chart_theme::use_chart_theme;
@@ -23,6 +23,8 @@ pub struct ChartsPanelProps {
     pub analysis: Rc<Analysis>,
     /// The selected row's path, to highlight in the charts.
     pub selected: Option<String>,
+    /// A pinned baseline's analysis, drawn beside the network in every chart.
+    pub base: Option<Shared<Analysis>>,
 }
 
 fn select_value(e: &Event) -> Option<String> {
@@ -37,26 +39,21 @@ fn checked(e: &Event) -> bool {
         .is_some_and(|i| i.checked())
 }
 
-/// The row a selection path highlights: the row itself, or the first row of the selected module.
+/// The row a selection highlights in the charts: the row itself, or the first row of the selected node.
 fn highlighted(analysis: &Analysis, selected: Option<&str>) -> Option<usize> {
-    let sel = selected?;
-    analysis
-        .rows
-        .iter()
-        .find(|r| path_contains(sel, &r.path))
-        .map(|r| r.index)
+    Selection::resolve(selected?, analysis)?.first_row(analysis)
 }
 
-/// The path a clicked mark selects: its block when the mark stands for one (so the table and editor show the
-/// whole block), else its first row.
+/// What a clicked mark selects: the editor node owning all the rows it stands for (a block's bar selects the
+/// block, so the table and editor show all of it), else its first row.
 fn selection(analysis: &Analysis, t: &HitTarget) -> Option<String> {
-    let row = analysis.rows.get(t.row?)?;
-    let block = t.rows.len() > 1 && !t.label.is_empty() && path_contains(&t.label, &row.path);
-    Some(if block {
-        t.label.clone()
-    } else {
-        row.path.clone()
-    })
+    // Marks that stand for no row of this analysis (the what-if's) select nothing.
+    let first = t.row?;
+    let rows = match analysis.rows.get(t.rows.clone()) {
+        Some(rows) if t.rows.contains(&first) => rows,
+        _ => std::slice::from_ref(analysis.rows.get(first)?),
+    };
+    Selection::of_rows(rows, analysis)?.text(analysis)
 }
 
 /// A labelled `<select>` over `items`; choosing one calls `on` with it.
@@ -141,10 +138,17 @@ pub fn charts_panel(p: &ChartsPanelProps) -> Html {
     let source: Shared<ChartSource> = {
         // The network is copied only when the analysis or the switches change, not on every render.
         let app = app.clone();
-        (*use_memo((Shared(p.analysis.clone()), view), move |(a, view)| {
-            let doc = app.map_or_else(url::default_state, |app| app.doc.clone());
-            Shared(Rc::new(ChartSource::new(a.0.clone(), doc, *view)))
-        }))
+        (*use_memo(
+            (Shared(p.analysis.clone()), view, p.base.clone()),
+            move |(a, view, base)| {
+                let doc = app
+                    .as_ref()
+                    .map_or_else(url::default_state, |app| app.doc.clone());
+                let base_doc = app.as_ref().and_then(|app| app.baseline.clone());
+                let base = base.as_ref().zip(base_doc).map(|(b, d)| (b.0.clone(), d));
+                Shared(Rc::new(ChartSource::new(a.0.clone(), doc, *view, base)))
+            },
+        ))
         .clone()
     };
 

@@ -56,8 +56,8 @@ pub fn conventions(p: &ConventionsProps) -> Html {
                 { switch("pooling", "count-pool", c.pool, |c, v| c.pool = v) }
                 { switch("residual adds, SE multiplies", "count-addmul", c.add_mul, |c, v| c.add_mul = v) }
             </div>
-            <p class="muted small">{ "Time = max(FLOPs / peak, read-once bytes / bandwidth) per layer (roofline); \
-                read-once = input + weights + output. " }{ "Training memory: " }{ TrainingMemory::DEFINITION }{ "." }</p>
+            <p class="muted small">{ crate::core::timing::DESCRIPTION }{ " Read-once = input + weights + output. " }
+                { "Training memory: " }{ TrainingMemory::DEFINITION }{ "." }</p>
         </section>
     }
 }

@@ -8,12 +8,14 @@ use yew::prelude::*;
 
 use crate::core::action::Action;
 use crate::core::analysis::Analysis;
+use crate::core::compare_report::{self, DiffView};
 use crate::core::presets;
 use crate::core::report;
 use crate::ui::clipboard;
+use crate::ui::compare_panel::Compared;
 use crate::ui::import_drop::ImportDrop;
 use crate::ui::perf;
-use crate::ui::state::{AppHandle, Gesture, UiAction};
+use crate::ui::state::{AppHandle, BaselineAction, Gesture, UiAction};
 use crate::ui::url;
 use crate::ui::use_url_sync;
 
@@ -21,6 +23,20 @@ use crate::ui::use_url_sync;
 #[derive(Properties, PartialEq)]
 pub struct HeaderProps {
     pub analysis: Rc<Analysis>,
+    /// The comparison with a pinned baseline, if any: "Copy as Markdown" copies it.
+    pub compared: Option<Compared>,
+}
+
+/// The preset key a `<select>` change chose (none for its empty prompt); `reset` puts the menu back to its prompt.
+fn chosen(e: &Event, reset: bool) -> Option<String> {
+    let sel = e
+        .target()
+        .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())?;
+    let key = sel.value();
+    if reset {
+        sel.set_value("");
+    }
+    (!key.is_empty()).then_some(key)
 }
 
 /// The top bar.
@@ -44,17 +60,11 @@ pub fn header(p: &HeaderProps) -> Html {
     let onpreset = {
         let app = app.clone();
         Callback::from(move |e: Event| {
-            if let Some(sel) = e
-                .target()
-                .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
-            {
-                let key = sel.value();
-                if !key.is_empty() {
-                    perf::send(
-                        &app,
-                        UiAction::Edit(Action::LoadPreset(key), Gesture::Commit),
-                    );
-                }
+            if let Some(key) = chosen(&e, false) {
+                perf::send(
+                    &app,
+                    UiAction::Edit(Action::LoadPreset(key), Gesture::Commit),
+                );
             }
         })
     };
@@ -80,10 +90,30 @@ pub fn header(p: &HeaderProps) -> Html {
         "link",
     );
     let analysis = p.analysis.clone();
+    let compared = p.compared.clone();
     let copy_md = copy(
-        Rc::new(move || report::markdown(&analysis)),
+        Rc::new(move || match &compared {
+            Some(c) => compare_report::markdown(&c.base, &analysis, &c.comparison, DiffView::Stage),
+            None => report::markdown(&analysis),
+        }),
         "Markdown table",
     );
+    let pin = {
+        let app = app.clone();
+        Callback::from(move |_: MouseEvent| {
+            perf::send(&app, UiAction::Baseline(BaselineAction::Pin))
+        })
+    };
+    let compare_with = {
+        let app = app.clone();
+        Callback::from(move |e: Event| {
+            // The menu is an action, not a setting: it goes back to its prompt.
+            if let Some(key) = chosen(&e, true) {
+                perf::send(&app, UiAction::Baseline(BaselineAction::Preset(key)));
+            }
+        })
+    };
+    let pinned = app.baseline.is_some();
     html! {
         <header class="topbar">
             <div class="brand">
@@ -106,6 +136,16 @@ pub fn header(p: &HeaderProps) -> Html {
                     }) }
                 </select>
                 <ImportDrop />
+                <button type="button" id="pin-baseline" onclick={pin} aria-pressed={pinned.to_string()}
+                    title="Keep this network, with its input and settings, as the baseline A; edits go on in B">
+                    { if pinned { "Re-pin as baseline" } else { "Pin as baseline" } }
+                </button>
+                <select id="compare-with" onchange={compare_with} aria-label="Compare with a preset">
+                    <option value="" selected=true>{ "Compare with preset…" }</option>
+                    { for presets.iter().map(|(preset, _)| html! {
+                        <option value={preset.key}>{ preset.key }</option>
+                    }) }
+                </select>
                 <button type="button" id="copy-link" onclick={copy_link}>{ "Copy link" }</button>
                 <button type="button" id="copy-markdown" onclick={copy_md}>{ "Copy as Markdown table" }</button>
                 <span class="copy-status" role="status" aria-live="polite">{ (*status).clone() }</span>

@@ -5,14 +5,15 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::core::action::{node_paths, Addr};
+use crate::core::action::Addr;
 use crate::core::analysis::Analysis;
+use crate::core::selection::{node_rows, NodeRows, Selection};
 use crate::ui::insert_menu::InsertMenu;
 use crate::ui::node_item::NodeItem;
 use crate::ui::state::AppHandle;
 
-/// Module paths of every node, by address.
-pub type Paths = Rc<HashMap<Addr, Vec<String>>>;
+/// Every node's rows and module paths, by address (from the analysis: the walker names the nodes).
+pub type Paths = Rc<HashMap<Addr, NodeRows>>;
 
 /// Properties of [`LayerList`].
 #[derive(Properties, PartialEq)]
@@ -24,15 +25,14 @@ pub struct LayerListProps {
 #[function_component(LayerList)]
 pub fn layer_list(p: &LayerListProps) -> Html {
     let app = use_context::<AppHandle>();
-    let arch = app.as_ref().map(|a| a.doc.arch.clone());
-    let paths: Paths = (*use_memo(arch, |arch| {
-        Rc::new(
-            arch.as_ref()
-                .map(|a| node_paths(&a.body).into_iter().collect::<HashMap<_, _>>())
-                .unwrap_or_default(),
-        )
-    }))
-    .clone();
+    let paths: Paths = (*use_memo(p.analysis.clone(), |a| Rc::new(node_rows(a)))).clone();
+    let selection = {
+        let sel = app.as_ref().and_then(|a| a.selected.clone());
+        (*use_memo((sel, p.analysis.clone()), |(sel, a)| {
+            sel.as_deref().and_then(|s| Selection::resolve(s, a))
+        }))
+        .clone()
+    };
     {
         let sel = app.as_ref().and_then(|a| a.selected.clone());
         use_effect_with(sel, |sel| {
@@ -55,7 +55,7 @@ pub fn layer_list(p: &LayerListProps) -> Html {
                     let at = Addr::top(i);
                     html! {
                         <NodeItem key={at.key()} at={at.clone()} node={node.clone()} paths={paths.clone()}
-                            selected={app.selected.clone()} analysis={p.analysis.clone()} siblings={body.len()} />
+                            selected={selection.clone()} analysis={p.analysis.clone()} siblings={body.len()} />
                     }
                 }) }
             </ul>

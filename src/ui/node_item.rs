@@ -5,10 +5,11 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::core::action::{child_lists, path_contains, Addr};
+use crate::core::action::{child_lists, Addr};
 use crate::core::analysis::{Analysis, Row};
 use crate::core::arch::{Block, Node, Op};
 use crate::core::layer::{Conv, Groups, Layer, Padding, Pair};
+use crate::core::selection::Selection;
 use crate::ui::insert_menu::InsertMenu;
 use crate::ui::layer_list::Paths;
 use crate::ui::node_editor::NodeEditor;
@@ -20,7 +21,8 @@ pub struct NodeItemProps {
     pub at: Addr,
     pub node: Node,
     pub paths: Paths,
-    pub selected: Option<String>,
+    /// The selection, resolved against the analysis.
+    pub selected: Option<Selection>,
     pub analysis: Rc<Analysis>,
     /// Length of the list holding this node (for the move buttons).
     pub siblings: usize,
@@ -143,38 +145,27 @@ pub fn summary(op: &Op) -> (String, String) {
     }
 }
 
-/// Whether any of `paths` contains the selected path.
-fn contains(paths: Option<&Vec<String>>, selected: Option<&str>) -> bool {
-    match (paths, selected) {
-        (Some(ps), Some(sel)) => ps.iter().any(|p| path_contains(p, sel)),
-        _ => false,
-    }
-}
-
 /// A node of the layer tree.
 #[function_component(NodeItem)]
 pub fn node_item(p: &NodeItemProps) -> Html {
     let app = use_context::<AppHandle>();
     let open = use_state(|| false);
     let own = p.paths.get(&p.at);
-    let sel = p.selected.as_deref();
     let lists = child_lists(&p.node.op);
-    let child_contains = lists.iter().enumerate().any(|(k, (_, list))| {
-        (0..list.len()).any(|i| contains(p.paths.get(&p.at.child(k, i)), sel))
-    });
-    let here = contains(own, sel);
-    let is_selected = here && !child_contains;
+    let sel_node = p.selected.as_ref().map(|s| s.node(&p.analysis));
+    let is_selected = sel_node.as_ref() == Some(&p.at);
+    let child_contains = sel_node
+        .as_ref()
+        .is_some_and(|n| n != &p.at && p.at.contains(n));
     let expandable = !matches!(p.node.op, Op::Layer(_));
     let is_open = *open || child_contains;
-    let rows: Vec<&Row> = match own {
-        Some(ps) => p
-            .analysis
-            .rows
+    let rows: Vec<&Row> = own.map_or_else(Vec::new, |o| {
+        o.rows
             .iter()
-            .filter(|r| ps.iter().any(|q| path_contains(q, &r.path)))
-            .collect(),
-        None => Vec::new(),
-    };
+            .filter_map(|&i| p.analysis.rows.get(i))
+            .collect()
+    });
+    let first_path = own.and_then(|o| o.paths.first()).cloned().flatten();
     let out = rows
         .iter()
         .rev()
@@ -187,16 +178,19 @@ pub fn node_item(p: &NodeItemProps) -> Html {
             .map(|d| d.to_string())
     });
     let (class, detail) = summary(&p.node.op);
-    let label = match (&p.node.name, own.and_then(|v| v.first())) {
+    let label = match (&p.node.name, &first_path) {
         (Some(n), _) if p.node.repeat <= 1 => n.clone(),
         (_, Some(path)) => path.rsplit('.').next().unwrap_or(path).to_string(),
+        // A functional block is no module: its calls are its parent's.
+        _ if p.node.functional => "~".to_string(),
         _ => String::new(),
     };
     let on_select = {
-        let (app, first) = (app.clone(), own.and_then(|v| v.first()).cloned());
+        let (app, at, analysis) = (app.clone(), p.at.clone(), p.analysis.clone());
         Callback::from(move |_: MouseEvent| {
             if let Some(app) = &app {
-                app.dispatch(UiAction::Select(first.clone()));
+                let text = Selection::Node(at.clone()).text(&analysis);
+                app.dispatch(UiAction::Select(text));
             }
         })
     };
@@ -236,7 +230,7 @@ pub fn node_item(p: &NodeItemProps) -> Html {
             }
             if is_selected {
                 <NodeEditor at={p.at.clone()} node={p.node.clone()} siblings={p.siblings}
-                    copies={own.map_or(1, |v| v.len())} />
+                    copies={own.map_or(1, |v| v.paths.len().max(1))} />
             }
             if is_open && expandable {
                 { children(p, &lists, &rows) }
@@ -252,16 +246,21 @@ fn children(p: &NodeItemProps, lists: &[(String, &[Node])], rows: &[&Row]) -> Ht
         let first = p
             .paths
             .get(&p.at)
-            .and_then(|v| v.first())
+            .and_then(|v| v.paths.first())
             .cloned()
+            .flatten()
             .unwrap_or_default();
-        let sel = p.selected.clone();
+        let copy = |r: &&&Row| {
+            r.path
+                .strip_prefix(first.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', ':']))
+        };
         return html! {
             <ul class="inner" aria-label="expanded layers (read-only)">
-                { for rows.iter().filter(|r| path_contains(&first, &r.path)).map(|r| {
+                { for rows.iter().filter(copy).map(|r| {
                     let rel = r.path.strip_prefix(&first).unwrap_or(&r.path).trim_start_matches('.');
                     let shape = r.stats.map(|s| s.output.to_string()).unwrap_or_else(|| "—".into());
-                    let hit = sel.as_deref() == Some(r.path.as_str());
+                    let hit = p.selected == Some(Selection::Row(r.index));
                     html! {
                         <li class={classes!("inner-row", hit.then_some("selected"))}>
                             <span class="node-name">{ rel.to_string() }</span>

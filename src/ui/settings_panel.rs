@@ -19,11 +19,18 @@ fn select_value(e: &Event) -> Option<String> {
         .map(|s| s.value())
 }
 
-/// `(peak TFLOP/s, bandwidth GB/s)` of a custom device key.
+/// `(peak TFLOP/s, bandwidth GB/s)` of a custom device key (read by the one device parser, `Device::find`).
 fn custom_numbers(key: &str) -> Option<(f64, f64)> {
-    let rest = key.strip_prefix("custom:")?;
-    let (p, b) = rest.split_once(':')?;
-    Some((p.parse().ok()?, b.parse().ok()?))
+    let d = Device::find(key).filter(|d| d.key == "custom")?;
+    Some((d.peak[0] / 1e12, d.bandwidth / 1e9))
+}
+
+/// The custom device `key` with a new peak or bandwidth; its SM count and floor, if given, are kept.
+fn custom_with(key: &str, peak_tflops: f64, bandwidth_gbs: f64) -> Option<String> {
+    let mut d = Device::find(key).filter(|d| d.key == "custom")?;
+    let base = Device::custom(peak_tflops * 1e12, bandwidth_gbs * 1e9);
+    (d.peak, d.sustained, d.bandwidth) = (base.peak, base.sustained, base.bandwidth);
+    Some(d.link_key())
 }
 
 /// The settings card.
@@ -98,6 +105,16 @@ pub fn settings_panel() -> Html {
             }
         })
     };
+    let on_fused = {
+        let app = app.clone();
+        Callback::from(move |e: Event| {
+            let on = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+                .is_some_and(|i| i.checked());
+            perf::send(&app, UiAction::Edit(Action::SetFused(on), Gesture::Commit));
+        })
+    };
     let custom = custom_numbers(&app.doc.device);
     let on_custom = |which: usize| {
         let app = app.clone();
@@ -106,9 +123,12 @@ pub fn settings_panel() -> Html {
                 .target()
                 .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
                 .and_then(|i| i.value().parse::<f64>().ok());
-            if let (Some(v), Some((p, b))) = (v, custom_numbers(&app.doc.device)) {
+            let current = &app.doc.device;
+            if let (Some(v), Some((p, b))) = (v, custom_numbers(current)) {
                 let (p, b) = if which == 0 { (v, b) } else { (p, v) };
-                let key = format!("custom:{p}:{b}");
+                let Some(key) = custom_with(current, p, b) else {
+                    return;
+                };
                 perf::send(
                     &app,
                     UiAction::Edit(Action::SetDevice(key), Gesture::Commit),
@@ -167,6 +187,10 @@ pub fn settings_panel() -> Html {
                         <option value="custom" selected={custom.is_some()}>{ "Custom…" }</option>
                     </select>
                 </div>
+                <label class="check" title="Fold batch norm and activations into the preceding convolution's kernel, as TensorRT and torch.compile do">
+                    <input type="checkbox" id="fused" checked={app.doc.fused} onchange={on_fused} />
+                    { "fused kernels (inference engine)" }
+                </label>
                 if let Some((peak, bw)) = custom {
                     <div class="field">
                         <label for="custom-peak">{ "Peak TFLOP/s" }</label>

@@ -9,6 +9,7 @@ use crate::charts::ChartView;
 use crate::core::action::{self, Action};
 use crate::core::arch::Architecture;
 use crate::core::fragment::State;
+use crate::core::presets;
 use crate::ui::url::Opened;
 
 /// How the latest change should be recorded in the browser history.
@@ -47,6 +48,8 @@ pub struct AppState {
     pub selected: Option<String>,
     /// The charts' switches; view choices kept in the link.
     pub charts: ChartView,
+    /// The pinned baseline A of a comparison, with its own input, batch, dtype and device; `doc` is B.
+    pub baseline: Option<Rc<State>>,
     /// While the width multiplier is in use: the architecture it scales and the current factor.
     pub width: Option<(Rc<Architecture>, f64)>,
     pub notice: Option<Notice>,
@@ -64,12 +67,14 @@ impl AppState {
             doc,
             selected,
             charts,
+            baseline,
             notice,
         } = opened;
         AppState {
             doc,
             selected,
             charts,
+            baseline: baseline.map(Rc::new),
             width: None,
             notice,
             revision: 0,
@@ -97,9 +102,51 @@ pub enum UiAction {
     Charts(ChartView),
     /// The URL changed under us (Back/Forward or a hand-edited address).
     FromUrl(Opened),
+    /// Pins, unpins or swaps the comparison's baseline.
+    Baseline(BaselineAction),
     Dismiss,
     /// Shows a message (e.g. after a copy).
     Notify(Notice),
+}
+
+/// What the comparison controls do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BaselineAction {
+    /// Keeps the current network, with its input and settings, as the baseline A; editing goes on in B.
+    Pin,
+    Unpin,
+    /// The baseline becomes the edited network and the other way round.
+    Swap,
+    /// A preset (by key), with the current batch, dtype, device and counting, becomes the baseline.
+    Preset(String),
+}
+
+/// The new baseline after `action`, or `None` when nothing changes.
+fn rebase(next: &mut AppState, action: BaselineAction) -> bool {
+    match action {
+        BaselineAction::Pin => next.baseline = Some(Rc::new(next.doc.clone())),
+        BaselineAction::Unpin if next.baseline.is_some() => next.baseline = None,
+        BaselineAction::Swap => match next.baseline.take() {
+            Some(base) => {
+                let edited = std::mem::replace(&mut next.doc, (*base).clone());
+                next.baseline = Some(Rc::new(edited));
+                next.width = None;
+                next.selected = None;
+            }
+            None => return false,
+        },
+        BaselineAction::Preset(key) => {
+            let Some(arch) = presets::find(&key).and_then(|p| p.architecture().ok()) else {
+                return false;
+            };
+            next.baseline = Some(Rc::new(State {
+                arch,
+                ..next.doc.clone()
+            }));
+        }
+        BaselineAction::Unpin => return false,
+    }
+    true
 }
 
 impl Reducible for AppState {
@@ -150,15 +197,25 @@ impl Reducible for AppState {
                 next.charts = view;
                 return view_choice(next);
             }
+            UiAction::Baseline(action) => {
+                if !rebase(&mut next, action) {
+                    return self;
+                }
+                Some(Gesture::Commit)
+            }
             UiAction::FromUrl(Opened {
                 doc,
                 selected,
                 charts,
+                baseline,
                 notice,
             }) => {
                 next.doc = doc;
                 next.selected = selected;
                 next.charts = charts;
+                if next.baseline.as_deref() != baseline.as_ref() {
+                    next.baseline = baseline.map(Rc::new);
+                }
                 next.width = None;
                 next.dragging = false;
                 if notice.is_some() {

@@ -13,9 +13,10 @@ use gloo::events::EventListener;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::core::action::path_contains;
 use crate::core::analysis::{Analysis, Row};
 use crate::core::report::{bytes, seconds, si, thousands};
+use crate::core::selection::Selection;
+use crate::ui::compare_panel::Compared;
 use crate::ui::stage_row::StageTable;
 use crate::ui::state::{AppHandle, UiAction};
 use crate::ui::table_row::{permille, TableRow};
@@ -58,6 +59,8 @@ fn view_rows() -> usize {
 pub struct SummaryTableProps {
     pub analysis: Rc<Analysis>,
     pub selected: Option<String>,
+    /// The comparison with a pinned baseline: a `vs A` column then shows each row's difference to its match.
+    pub compared: Option<Compared>,
 }
 
 fn element(id: &str) -> Option<web_sys::Element> {
@@ -207,25 +210,32 @@ fn column_widths(a: &Analysis) -> [f64; 12] {
     ]
 }
 
-/// The `<colgroup>` of fixed column widths and the table's minimum width.
-fn columns(a: &Analysis) -> (Html, String) {
+/// The `<colgroup>` of fixed column widths and the table's minimum width; `vs` adds the comparison's column.
+fn columns(a: &Analysis, vs: bool) -> (Html, String) {
     // 17px is the cell padding and border.
-    let widths = column_widths(a);
+    let mut widths = column_widths(a).to_vec();
+    if vs {
+        widths.push(9.0); // −292.4 M
+    }
     let total: f64 = widths.iter().sum();
     let cols = html! {
         <colgroup>
             { for widths.iter().map(|w| html! { <col style={format!("width:calc({w:.1}ch + 17px)")} /> }) }
         </colgroup>
     };
-    (cols, format!("width:max(100%, calc({total:.1}ch + 204px))"))
+    let pad = 17 * widths.len();
+    (
+        cols,
+        format!("width:max(100%, calc({total:.1}ch + {pad}px))"),
+    )
 }
 
-/// A spacer row standing in for `rows` rows that are not rendered.
-fn spacer(rows: usize) -> Html {
+/// A spacer row standing in for `rows` rows that are not rendered, across `columns` columns.
+fn spacer(rows: usize, columns: usize) -> Html {
     html! {
         if rows > 0 {
             <tr class="spacer" aria-hidden="true">
-                <td colspan="12" style={format!("height:{}px", rows as f64 * ROW_HEIGHT)}></td>
+                <td colspan={columns.to_string()} style={format!("height:{}px", rows as f64 * ROW_HEIGHT)}></td>
             </tr>
         }
     }
@@ -260,7 +270,8 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
         use_effect_with(p.selected.clone(), move |sel| {
             let index = sel
                 .as_deref()
-                .and_then(|s| analysis.rows.iter().position(|r| path_contains(s, &r.path)));
+                .and_then(|s| Selection::resolve(s, &analysis))
+                .and_then(|s| s.first_row(&analysis));
             if let (Some(i), Some(w)) = (index, wrap.cast::<web_sys::Element>()) {
                 scroll_to_row(&w, i);
                 first_row.set(w.scroll_top().max(0) as usize / ROW_HEIGHT as usize / STEP * STEP);
@@ -331,14 +342,28 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
     let a = &p.analysis;
     let t = &a.totals;
     let batch = a.options.batch;
-    let sel = p.selected.as_deref();
+    let sel = p.selected.as_deref().and_then(|s| Selection::resolve(s, a));
     let n = a.rows.len();
     let shown = if *printing {
         0..n
     } else {
         row_window(n, *first_row, view_rows())
     };
-    let (cols, table_style) = columns(a);
+    let comparison = p.compared.as_ref();
+    let (cols, table_style) = columns(a, comparison.is_some());
+    let ncols = if comparison.is_some() { 13 } else { 12 };
+    let timing = Rc::new((a.options.dtype, a.options.device.clone()));
+    // Each row's match in A: its MACs and key.
+    let vs = |i: usize| {
+        comparison.map(|c| {
+            c.comparison
+                .rows
+                .get(i)
+                .and_then(|m| m.a)
+                .and_then(|j| c.base.rows.get(j))
+                .map(|r| (r.stats.map_or(0, |s| s.macs), r.key()))
+        })
+    };
     // Taller than its box: the box gets a fixed height and contains its layout and paint (see the CSS).
     let long = n > view_rows();
     html! {
@@ -364,18 +389,21 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
                         <th class="num" title="input + weights + output, each read or written once">{ "Read-once" }</th>
                         <th class="num" title="arithmetic intensity: FLOPs per read-once byte">{ "FLOP/B" }</th>
                         <th class="num" title="receptive field, input pixels">{ "RF" }</th>
-                        <th class="num" title="roofline estimate">{ "Time" }</th><th>{ "Bound" }</th>
+                        <th class="num" title="time model estimate; hover a time for its terms">{ "Time" }</th><th>{ "Bound" }</th>
+                        if comparison.is_some() {
+                            <th class="num" title="MACs of this layer minus those of its match in the baseline A">{ "vs A" }</th>
+                        }
                     </tr></thead>
                     <tbody {onkeydown}>
-                        { spacer(shown.start) }
+                        { spacer(shown.start, ncols) }
                         { for a.rows[shown.clone()].iter().map(|r| {
-                            let selected = sel.is_some_and(|s| path_contains(s, &r.path));
+                            let selected = sel.as_ref().is_some_and(|s| s.highlights(r));
                             let share = permille(r.stats.map_or(0, |s| s.macs), t.macs);
                             html! {
-                                <TableRow key={r.index} row={r.clone()} {batch} {share} {selected} on_select={on_select.clone()} />
+                                <TableRow key={r.index} row={r.clone()} {batch} {share} {selected} on_select={on_select.clone()} timing={timing.clone()} vs={vs(r.index)} />
                             }
                         }) }
-                        { spacer(n - shown.end) }
+                        { spacer(n - shown.end, ncols) }
                     </tbody>
                     <tfoot><tr class="total-row" aria-rowindex={(n + 2).to_string()}>
                         <td></td><td>{ "Total" }</td><td></td><td></td>
@@ -385,6 +413,11 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
                         <td class="num">{ bytes(t.read_bytes.saturating_add(t.write_bytes)) }</td>
                         <td></td><td></td>
                         <td class="num">{ seconds(t.time_s) }</td><td></td>
+                        if let Some(c) = comparison {
+                            <td class="num" title="total MACs of B minus those of A">{
+                                crate::ui::compare_panel::signed_si(c.comparison.a.macs, c.comparison.b.macs)
+                            }</td>
+                        }
                     </tr></tfoot>
                 </table>
             </div>

@@ -18,6 +18,11 @@ pub struct TableRowProps {
     pub share: u16,
     pub selected: bool,
     pub on_select: Callback<String>,
+    /// The dtype and device the times are for: the time's tooltip recomputes its terms.
+    pub timing: std::rc::Rc<(crate::core::shape::Dtype, crate::core::device::Device)>,
+    /// When comparing: the MACs and key of this row's match in the baseline A (`None`: a new layer).
+    #[prop_or_default]
+    pub vs: Option<Option<(u64, String)>>,
 }
 
 /// `part` as a share of `total` in tenths of a percent (0 to 1000): the resolution of the MACs bars.
@@ -44,8 +49,8 @@ fn rf(h: f64, w: f64) -> String {
 pub fn table_row(p: &TableRowProps) -> Html {
     let r = &p.row;
     let select = {
-        let (cb, path) = (p.on_select.clone(), r.path.clone());
-        move || cb.emit(path.clone())
+        let (cb, key) = (p.on_select.clone(), r.key());
+        move || cb.emit(key.clone())
     };
     let onclick = {
         let s = select.clone();
@@ -74,10 +79,17 @@ pub fn table_row(p: &TableRowProps) -> Html {
     match (&r.stats, &r.diagnostic) {
         (Some(s), _) => {
             let bound = match s.bound {
-                Bound::Compute => html! { <span class="bound compute">{ "compute" }</span> },
-                Bound::Memory => html! { <span class="bound memory">{ "memory" }</span> },
                 Bound::None => html! { <span class="muted">{ "—" }</span> },
+                b => {
+                    html! { <span class={classes!("bound", b.key())} title={b.describe()}>{ b.key() }</span> }
+                }
             };
+            // "How is this time computed": the model's terms, and the roofline's best case beside them.
+            let how = format!(
+                "{}\nroofline (best case): {}",
+                crate::core::timing::row_terms(s, p.timing.0, &p.timing.1).explain(),
+                seconds(s.roofline_s)
+            );
             html! {
                 <tr class={classes} tabindex="0" aria-selected={p.selected.to_string()} {onclick} {onkeydown}
                     data-path={r.path.clone()} data-index={r.index.to_string()} aria-rowindex={(r.index + 2).to_string()}>
@@ -91,9 +103,16 @@ pub fn table_row(p: &TableRowProps) -> Html {
                     <td class="num">{ bytes(s.activation_bytes) }</td>
                     <td class="num">{ bytes(s.traffic_bytes()) }</td>
                     <td class="num">{ format!("{:.1}", s.intensity) }</td>
-                    <td class="num">{ rf(s.rf.h.size, s.rf.w.size) }</td>
-                    <td class="num">{ seconds(s.time_s) }</td>
+                    if s.rf.global {
+                        <td class="num" title={crate::core::report::GLOBAL_NOTE}>{ format!("{}+g", rf(s.rf.h.size, s.rf.w.size)) }</td>
+                    } else {
+                        <td class="num">{ rf(s.rf.h.size, s.rf.w.size) }</td>
+                    }
+                    <td class="num" title={how}>{ seconds(s.time_s) }</td>
                     <td>{ bound }</td>
+                    if let Some(vs) = &p.vs {
+                        { crate::ui::compare_panel::vs_cell(s.macs, vs.clone()) }
+                    }
                 </tr>
             }
         }
@@ -108,7 +127,7 @@ pub fn table_row(p: &TableRowProps) -> Html {
                     { head }
                     // One line like every row (the table relies on a fixed row height); the whole message is in
                     // the tooltip and in the editor.
-                    <td class="diag" colspan="9" title={msg.clone()}>{ if cause { "⚠ " } else { "" } }{ msg }</td>
+                    <td class="diag" colspan={if p.vs.is_some() { "10" } else { "9" }} title={msg.clone()}>{ if cause { "⚠ " } else { "" } }{ msg }</td>
                 </tr>
             }
         }

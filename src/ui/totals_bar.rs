@@ -49,7 +49,7 @@ pub fn totals_bar(p: &TotalsBarProps) -> Html {
             { card("t-macs", "MACs", si(t.macs as f64), format!("{} · FLOPs {}", thousands(t.macs), si(t.flops as f64))) }
             { card("t-act", "Activations", bytes(t.activation_bytes), format!("batch {} · {}", o.batch, o.dtype.name())) }
             { card("t-traffic", "Read-once traffic", bytes(t.read_bytes.saturating_add(t.write_bytes)), format!("no-reuse {}", bytes(t.no_reuse_bytes))) }
-            { card("t-time", "Estimated time", seconds(t.time_s), o.device.name.clone()) }
+            { card("t-time", "Estimated time", seconds(t.time_s), format!("{} · roofline best case {}", o.device.name, seconds(t.roofline_s))) }
             { card("t-train", "Training memory", bytes(t.training.total_bytes), format!("params×4 {}", bytes(t.training.parameter_bytes))) }
             { card("t-out", "Output · RF", out, format!("receptive field {rf}")) }
             if t.diagnostics > 0 {

@@ -3,7 +3,7 @@
 
 use crate::charts::ChartView;
 use crate::core::action;
-use crate::core::fragment::{self, FragmentError, State};
+use crate::core::fragment::{self, Fields, FragmentError, State};
 use crate::core::presets;
 use crate::ui::state::{AppState, HistoryMode, Notice};
 
@@ -40,6 +40,8 @@ pub struct Opened {
     pub selected: Option<String>,
     /// The charts' switches.
     pub charts: ChartView,
+    /// The pinned baseline of a comparison (`base=`).
+    pub baseline: Option<State>,
     /// A message when the link was not fully usable.
     pub notice: Option<Notice>,
 }
@@ -51,19 +53,52 @@ pub fn open(fragment: &str) -> Opened {
         doc,
         selected,
         charts,
+        baseline: None,
         notice,
     };
     if text.trim().is_empty() {
         return opened(default_state(), None, ChartView::default(), None);
     }
-    let selected = selection(text);
-    let (charts, chart_warnings) = ChartView::decode(text);
-    match fragment::decode(text) {
+    // The link is read once; the network, the selection and the charts' switches are its fields.
+    let fields = match Fields::parse(text) {
+        Ok(f) => f,
+        Err(e) => return cannot_open(e, opened),
+    };
+    let mut opened = open_fields(&fields, opened);
+    // A baseline that cannot be read is dropped with a message; the edited network still opens.
+    match fields.baseline() {
+        Some(Ok(base)) => opened.baseline = Some(base),
+        Some(Err(e)) => {
+            let text = format!("The link's baseline could not be read ({e}); it is not compared.");
+            opened.notice = Some(match opened.notice.take() {
+                Some(n) => Notice {
+                    error: true,
+                    text: format!("{} {text}", n.text),
+                },
+                None => Notice { error: true, text },
+            });
+        }
+        None => {}
+    }
+    opened
+}
+
+/// The edited network, selection and chart switches of a link's fields.
+fn open_fields(
+    fields: &Fields,
+    opened: impl Fn(State, Option<String>, ChartView, Option<Notice>) -> Opened,
+) -> Opened {
+    let selected = fields.sel.clone();
+    let (charts, chart_warnings) = ChartView::from_fields(fields);
+    match fields.state() {
         Ok((state, mut warnings)) => {
             warnings.extend(chart_warnings);
             let notice = (!warnings.is_empty()).then(|| Notice {
                 error: false,
-                text: format!("Some settings of this link were not understood: {}.", warnings.join("; ")),
+                text: format!(
+                    "Some settings of this link were not understood: {}.",
+                    warnings.join("; ")
+                ),
             });
             opened(state, selected, charts, notice)
         }
@@ -72,7 +107,7 @@ pub fn open(fragment: &str) -> Opened {
             if !chart_warnings.is_empty() {
                 reason.push_str(&format!(" Also ignored: {}.", chart_warnings.join("; ")));
             }
-            match action::recover(text) {
+            match action::recover_fields(fields) {
                 Some(r) => opened(
                     r.state,
                     selected,
@@ -97,36 +132,31 @@ pub fn open(fragment: &str) -> Opened {
                 ),
             }
         }
-        Err(e) => opened(
-            default_state(),
-            None,
-            ChartView::default(),
-            Some(Notice {
-                error: true,
-                text: format!("This link could not be opened: {e}. Opened the default network ({DEFAULT_PRESET})."),
-            }),
-        ),
+        Err(e) => cannot_open(e, opened),
     }
 }
 
-/// The `sel=` view choice: a module path (letters, digits, `.`, `:`, `_`, `-`), escapes undone (some sites
-/// escape the `:` of a functional call's path when they rewrite a link).
-fn selection(text: &str) -> Option<String> {
-    fragment::percent_decode(text)
-        .split('&')
-        .filter_map(|p| p.strip_prefix("sel="))
-        .find(|v| {
-            !v.is_empty()
-                && v.len() <= 200
-                && v.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".:_-".contains(c))
-        })
-        .map(str::to_string)
+/// The default network, with why the link could not be opened.
+fn cannot_open(
+    e: FragmentError,
+    opened: impl Fn(State, Option<String>, ChartView, Option<Notice>) -> Opened,
+) -> Opened {
+    opened(
+        default_state(),
+        None,
+        ChartView::default(),
+        Some(Notice {
+            error: true,
+            text: format!(
+                "This link could not be opened: {e}. Opened the default network ({DEFAULT_PRESET})."
+            ),
+        }),
+    )
 }
 
 /// The fragment (without `#`) for an app state.
 pub fn encode(app: &AppState) -> String {
-    let mut s = fragment::encode(&app.doc);
+    let mut s = fragment::encode_with_base(&app.doc, app.baseline.as_deref());
     if let Some(sel) = &app.selected {
         s.push_str("&sel=");
         s.push_str(sel);

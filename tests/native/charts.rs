@@ -192,10 +192,10 @@ fn rf_line_ends_at_the_analysed_size_and_marks_where_it_covers_the_input() {
             let computed: Vec<_> = a.rows.iter().filter(|r| r.stats.is_some()).collect();
             assert_eq!(layout.targets.len(), computed.len(), "{key}");
             let last = layout.targets.last().map(|t| point_at(&t.shape));
-            // The size line is the polyline with one point per computed row, ending on the last point.
-            let size_line = polylines(&svg)
-                .into_iter()
-                .rfind(|l| l.len() == computed.len());
+            // The size line is the polyline with one point per computed row of the main path (side paths are
+            // points beside it), ending on the last point.
+            let main = computed.iter().filter(|r| !r.side).count();
+            let size_line = polylines(&svg).into_iter().rfind(|l| l.len() == main);
             assert_eq!(size_line.and_then(|l| l.last().copied()), last, "{key}");
             let final_size = a.final_stats().map(|s| s.rf.h.size).unwrap_or(0.0);
             let last_row = layout.targets.last().and_then(|t| t.row);
@@ -412,5 +412,31 @@ fn draw_timings() {
             "{line} all four {total:.2} ms; what-if analyses {:.2} ms",
             t.elapsed().as_secs_f64() * 1e3
         );
+    }
+}
+
+#[test]
+fn a_baseline_is_drawn_beside_the_network_in_every_chart() {
+    // resnet34 against resnet18 (torchvision: 3.66 and 1.81 GFLOPS): per stage, each of the baseline's bars is an
+    // outline at its stage, and its tooltip gives the baseline's value.
+    let (_, b) = analysed("resnet34");
+    let (_, a) = analysed("resnet18");
+    let mut all = AllOptions::default();
+    all.compute.grouping = convscope::charts::Grouping::Stage;
+    let (plain, _) = draw(ChartKind::Compute, &b, &all);
+    all.base = Some(&a);
+    for kind in ChartKind::ALL {
+        let (svg, layout) = draw(kind, &b, &all);
+        save(&format!("resnet34-vs-resnet18-{}", kind.key()), &svg);
+        assert!(
+            svg.contains("baseline A"),
+            "{kind:?}: legend names the baseline"
+        );
+        if kind == ChartKind::Compute {
+            assert!(rects(&svg).len() > rects(&plain).len(), "outlines added");
+            for t in &layout.targets {
+                assert!(t.detail.contains("baseline A's stage"), "{}", t.detail);
+            }
+        }
     }
 }

@@ -122,7 +122,11 @@ fn errors_go_to_stderr_with_a_nonzero_exit() {
         let (code, out, err) = cli(&args);
         assert_ne!(code, 0, "{args:?}");
         assert!(out.is_empty(), "{args:?}");
-        assert!(err.starts_with("convscope: "), "{args:?}: {err}");
+        // Flags and values clap rejects read as clap writes them (`error: …`); the rest as `convscope: …`.
+        assert!(
+            err.starts_with("convscope: ") || err.starts_with("error: "),
+            "{args:?}: {err}"
+        );
     }
     let (_, _, err) = cli(&["summary", "v1/3x8x8/conv(8,3,q)"]);
     assert!(err.contains("at character 19"), "{err}");
@@ -149,4 +153,100 @@ fn input_override_and_file_input() {
     let _ = std::fs::remove_file(&path);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("\"params\": 224"));
+}
+
+#[test]
+fn help_and_usage_errors_look_like_a_rust_cli() {
+    // Help on stdout with a zero exit, for the command and each subcommand.
+    for args in [
+        vec!["--help"],
+        vec!["help"],
+        vec!["help", "chart"],
+        vec!["summary", "--help"],
+        vec!["chart", "-h"],
+    ] {
+        let (code, out, err) = cli(&args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}");
+        assert!(out.contains("Usage: convscope"), "{args:?}: {out}");
+    }
+    let (_, out, _) = cli(&["--help"]);
+    for command in ["summary", "spec", "link", "chart", "presets", "devices"] {
+        assert!(out.contains(&format!("\n  {command} ")), "{command}: {out}");
+    }
+    let (_, out, _) = cli(&["summary", "--help"]);
+    for flag in [
+        "--input", "--batch", "--dtype", "--device", "--count", "--format",
+    ] {
+        assert!(out.contains(flag), "{flag}: {out}");
+    }
+    // No arguments: the help, on stderr, as an error.
+    let (code, out, err) = cli(&[]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty() && err.contains("Usage: convscope"), "{err}");
+    // A bad value names the flag and keeps the reason the hand-written parser gave.
+    let (code, _, err) = cli(&["summary", "resnet18", "--batch", "0"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("error: invalid value '0' for '--batch <N>'"),
+        "{err}"
+    );
+    assert!(err.contains("not a whole number from 1 to"), "{err}");
+    let (_, _, err) = cli(&["summary", "resnet18", "--format", "xml"]);
+    assert!(
+        err.contains("[possible values: table, markdown, json]"),
+        "{err}"
+    );
+    let (_, _, err) = cli(&["frobnicate"]);
+    assert!(
+        err.starts_with("error: unrecognized subcommand 'frobnicate'"),
+        "{err}"
+    );
+    // Flags as before: inline values, aliases, any order, case-insensitive dtype.
+    let (code, out, err) = cli(&[
+        "summary",
+        "--format=md",
+        "--dtype",
+        "FP16",
+        "--batch=2",
+        "simple_cnn",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Total params: 6,722"), "{out}");
+}
+
+#[test]
+fn diff_puts_published_totals_side_by_side_and_matches_rows_by_path() {
+    // torchvision's published parameter counts: resnet18 11,689,512, resnet34 21,797,672; MACs 1,814,073,344
+    // (fvcore) and 3.66 GFLOPS.
+    let (code, out, err) = cli(&["diff", "resnet18", "resnet34", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(doc["schema"], "convscope.diff/1");
+    assert_eq!(doc["totals"]["a"]["params"], 11_689_512);
+    assert_eq!(doc["totals"]["b"]["params"], 21_797_672);
+    assert_eq!(doc["totals"]["a"]["macs"], 1_814_073_344);
+    let b_macs = doc["totals"]["b"]["macs"].as_f64().expect("macs");
+    assert!((b_macs / 1e9 - 3.66).abs() < 0.005, "{b_macs}");
+    // Every block of resnet18 is in resnet34 under the same path; resnet34's extra blocks are new.
+    assert_eq!(doc["a_only"].as_array().map(Vec::len), Some(0));
+    let matches = doc["matches"].as_array().expect("matches");
+    let new = matches.iter().filter(|m| m["a"].is_null()).count();
+    assert!(matches
+        .iter()
+        .any(|m| m["b"] == "layer3.5.conv2" && m["a"].is_null()));
+    assert!(matches
+        .iter()
+        .any(|m| m["b"] == "layer1.1.relu@2" && m["a"] == "layer1.1.relu@2"));
+    assert_eq!(
+        matches.len() - new,
+        doc["a"]["layers"].as_array().map_or(0, Vec::len)
+    );
+    // The stage table as Markdown: one line per stage, both grids.
+    let (code, md, _) = cli(&["diff", "resnet18", "resnet34", "--format", "markdown"]);
+    assert_eq!(code, 0);
+    assert!(md.contains("| 4 | 7×7 | 7×7 |"), "{md}");
+    let (code, _, err) = cli(&["diff", "resnet18", "nonsense("]);
+    assert_eq!(code, 2);
+    assert!(err.contains("convscope:"), "{err}");
 }

@@ -47,16 +47,58 @@ fn dilation_and_branches() {
 }
 
 #[test]
-fn squeeze_excitation_sees_the_whole_input_on_the_grid_it_scales() {
-    // Every unit of a squeeze-excited map depends on the whole input (the gate pools the whole map), and the map
-    // keeps its grid: resnet-style 3×3 convolutions after it step by the map's jump, not by the input's size.
+fn squeeze_excitation_keeps_the_convolution_path_field_and_adds_global_context() {
+    // A gate scales the map by numbers pooled from the whole map: global context, but no wider field. Distill's
+    // method and google-research/receptive_field give the convolution path's field, as does a gradient measured
+    // with the gate held constant (`receptive_fields_match_the_measured_ones` checks whole networks).
     let a = support::preset("efficientnet_b0");
-    let stats = |p: &str| support::row(&a, p).stats.expect("computed").rf.h;
-    let before = stats("features.1.0.block.0.0");
-    let scaled = stats("features.1.0.block.1:mul");
-    assert_eq!((scaled.size, scaled.jump), (224.0, before.jump));
-    // The next stage's stride-2 depthwise 3×3: its field grows by 2 × the jump of the map it reads.
-    let dw = stats("features.2.0.block.1.0");
-    assert_eq!(dw.jump, 2.0 * before.jump);
-    assert!(dw.size >= 224.0 && dw.size <= 224.0 + 2.0 * 2.0 * before.jump);
+    let rf = |p: &str| support::row(&a, p).stats.expect("computed").rf;
+    let before = rf("features.1.0.block.0.2");
+    let scaled = rf("features.1.0.block.1:mul");
+    assert_eq!((scaled.h, scaled.w), (before.h, before.w));
+    assert!(!before.global && scaled.global);
+    // The next stage's stride-2 depthwise 3×3 widens the convolution path's field by 2 × the jump it reads.
+    let dw = rf("features.2.0.block.1.0");
+    assert_eq!(dw.h.jump, 2.0 * before.h.jump);
+    assert!(dw.global);
+    // The gate's own path (pool, squeeze, excite) is a side path; the product is back on the main path.
+    assert!(support::row(&a, "features.1.0.block.1.fc1").side);
+    assert!(!support::row(&a, "features.1.0.block.1:mul").side);
+}
+
+#[test]
+fn the_main_path_field_never_shrinks_before_global_pooling() {
+    // A 1×1 shortcut sees less than the main path it joins (resnet18: 211 px at layer4.0.downsample.0 against
+    // 307 px before it); as a side path it no longer pulls the RF chart's line down.
+    for key in [
+        "resnet18",
+        "resnet50",
+        "mobilenet_v2",
+        "efficientnet_b0",
+        "regnet_y_400mf",
+        "googlenet",
+    ] {
+        let a = support::preset(key);
+        let mut last = 0.0;
+        for row in a.rows.iter().filter(|r| !r.side) {
+            let Some(s) = row.stats else { continue };
+            if s.output.channels() == 0
+                || matches!(s.output, convscope::core::shape::Shape::Flat { .. })
+            {
+                break;
+            }
+            if let convscope::core::shape::Shape::Map { h: 1, w: 1, .. } = s.output {
+                break;
+            }
+            assert!(
+                s.rf.h.size >= last,
+                "{key}: {} shrinks to {} from {last}",
+                row.key(),
+                s.rf.h.size
+            );
+            last = s.rf.h.size;
+        }
+    }
+    let a = support::preset("resnet18");
+    assert!(support::row(&a, "layer4.0.downsample.0").side);
 }

@@ -295,10 +295,25 @@ fn receptive_fields_match_the_measured_ones() {
         ("alexnet", "features.12"),
         ("resnet18", "layer4.1.relu"),
         ("resnet50", "layer4.2.relu"),
+        // Squeeze-excitation networks, measured with their gates held constant: the convolution path's field.
+        ("efficientnet_b0", "features.8.2"),
+        ("mobilenet_v3_small", "features.12.2"),
+        ("regnet_y_400mf", "trunk_output.block4"),
     ] {
         let m = &measured[name];
         let a = ours(name, Counting::default());
-        let rf = support::last_row(&a, path).stats.expect("computed").rf;
+        // The feature map's last computed row (a module path may name a whole stage).
+        let row = a
+            .rows
+            .iter()
+            .rev()
+            .find(|r| {
+                r.path == path
+                    || r.path.starts_with(&format!("{path}."))
+                    || r.path.starts_with(&format!("{path}:"))
+            })
+            .unwrap_or_else(|| panic!("{name}: no row in {path}"));
+        let rf = row.stats.expect("computed").rf;
         assert_eq!(rf.h.size, u(&m["size"]) as f64, "{name} size");
         assert_eq!(rf.h.jump, u(&m["jump"]) as f64, "{name} jump");
         // measure_rf gives where unit i's field begins (i·jump + offset); start is the centre of unit 0's field.

@@ -13,7 +13,11 @@ output; resnets: ``layer4`` output) and measures, for the CENTRE output unit
   running_mean 0, running_var 1);
 * every MaxPool2d -> AvgPool2d with the same kernel/stride/padding/ceil_mode
   (a max pool's gradient reaches one element only);
-* every ReLU -> nn.Identity;
+* every ReLU (and ReLU6, SiLU, Hardswish, GELU) -> nn.Identity;
+* every squeeze-excitation gate (torchvision's ``SqueezeExcitation``) is held
+  constant: the block returns its input, so the gradient measures the field of
+  the convolution path alone (the gate's global context is reported apart);
+* stochastic depth and dropout are identities (eval mode);
 * float64, input 1x3xSxS with S large enough that the field does not touch
   the image border (asserted; S is doubled until it does not).
 
@@ -56,7 +60,9 @@ def linearise(model):
             if isinstance(c, nn.MaxPool2d):
                 setattr(m, cname, nn.AvgPool2d(c.kernel_size, c.stride, c.padding,
                                                ceil_mode=c.ceil_mode))
-            elif isinstance(c, nn.ReLU):
+            elif isinstance(c, (nn.ReLU, nn.ReLU6, nn.SiLU, nn.Hardswish, nn.GELU)):
+                setattr(m, cname, nn.Identity())
+            elif isinstance(c, torchvision.ops.SqueezeExcitation):
                 setattr(m, cname, nn.Identity())
     for m in model.modules():
         if isinstance(m, nn.Conv2d):
@@ -64,7 +70,7 @@ def linearise(model):
             nn.init.constant_(m.weight, 1.0 / fan_in)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
-        elif isinstance(m, nn.BatchNorm2d):
+        elif isinstance(m, (nn.BatchNorm2d, nn.BatchNorm1d)):
             nn.init.ones_(m.weight)
             nn.init.zeros_(m.bias)
             m.running_mean.zero_()
@@ -82,9 +88,15 @@ NETS = {
     "alexnet": lambda: torchvision.models.alexnet(weights=None).features,
     "resnet18": lambda: resnet_trunk(torchvision.models.resnet18(weights=None)),
     "resnet50": lambda: resnet_trunk(torchvision.models.resnet50(weights=None)),
+    # Squeeze-excitation networks, gates held constant: the convolution path's field.
+    "efficientnet_b0": lambda: torchvision.models.efficientnet_b0(weights=None).features,
+    "mobilenet_v3_small": lambda: torchvision.models.mobilenet_v3_small(weights=None).features,
+    "regnet_y_400mf": lambda: nn.Sequential(*list(
+        torchvision.models.regnet_y_400mf(weights=None).children())[:2]),
 }
 FEATURE = {"vgg16": "features", "alexnet": "features", "resnet18": "layer4",
-           "resnet50": "layer4"}
+           "resnet50": "layer4", "efficientnet_b0": "features.8.2",
+           "mobilenet_v3_small": "features.12.2", "regnet_y_400mf": "trunk_output.block4"}
 
 
 def field(grad):
@@ -139,7 +151,11 @@ def main():
     ap.add_argument("names", nargs="*")
     args = ap.parse_args()
     torch.set_num_threads(1)
+    # Networks not named keep their earlier measurement.
     out = {}
+    if args.names and os.path.exists(args.out):
+        with open(args.out) as f:
+            out = json.load(f)
     for name in args.names or list(NETS):
         size = 1024
         while True:
