@@ -6,6 +6,7 @@ mod chart;
 mod commands;
 mod json;
 mod measured;
+mod onnx_file;
 mod validate;
 
 pub use commands::run;

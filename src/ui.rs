@@ -15,6 +15,7 @@ mod clipboard;
 mod compare_panel;
 mod conventions;
 mod header;
+mod import_drop;
 mod insert_menu;
 mod layer_list;
 mod node_editor;

@@ -480,3 +480,75 @@ fn chart_worker_messages_round_trip() {
         assert_eq!(DrawnMessage::decode(other), None, "{other:?}");
     }
 }
+
+/// A file as the browser's file picker or a drop would hand it over.
+fn file(name: &str, bytes: &[u8]) -> web_sys::File {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    web_sys::File::new_with_u8_array_sequence(&parts, name).expect("file")
+}
+
+fn transfer(f: &web_sys::File) -> web_sys::DataTransfer {
+    let dt = web_sys::DataTransfer::new().expect("DataTransfer");
+    dt.items().add_with_file(f).expect("add file");
+    dt
+}
+
+/// Waits (up to 5 s) until the totals show `params` parameters: reading a file is asynchronous.
+async fn until_params(root: &Element, params: &str) {
+    for _ in 0..50 {
+        if data(root, "data-params") == params {
+            return;
+        }
+        sleep(100).await;
+    }
+    assert_eq!(data(root, "data-params"), params);
+}
+
+#[wasm_bindgen_test]
+async fn an_onnx_file_opens_through_the_picker_and_a_drop() {
+    let (handle, root) = mount(&link("resnet18")).await;
+
+    // The picker: torchvision's resnet50 exported without weights; 25,557,032 parameters as torchvision publishes.
+    let picked = file(
+        "resnet50.onnx",
+        include_bytes!("fixtures/onnx/resnet50.onnx"),
+    );
+    let input: HtmlInputElement = find(&root, "#import-onnx").dyn_into().expect("file input");
+    input.set_files(transfer(&picked).files().as_ref());
+    input.dispatch_event(&bubbling("change")).expect("change");
+    until_params(&root, "25557032").await;
+    // Recognised as torchvision's blocks, so the link carries them and the block sliders work.
+    assert!(
+        url::read_hash().contains("bottleneck(64)"),
+        "{}",
+        url::read_hash()
+    );
+    let notice = find(&root, ".notice").text_content().unwrap_or_default();
+    assert!(notice.contains("Opened resnet50.onnx"), "{notice}");
+
+    // A drop on the page: fastbook's simple_cnn with its weights (6,722 parameters in its torchinfo fixture).
+    let dropped = file(
+        "simple_cnn.onnx",
+        include_bytes!("fixtures/onnx/simple_cnn_weights.onnx"),
+    );
+    let init = web_sys::DragEventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    init.set_data_transfer(Some(&transfer(&dropped)));
+    let drop = web_sys::DragEvent::new_with_event_init_dict("drop", &init).expect("drop event");
+    find(&root, "#results").dispatch_event(&drop).expect("drop");
+    until_params(&root, "6722").await;
+    assert!(root.query_selector_all("tr.row").expect("rows").length() >= 10);
+
+    // A file that is not ONNX: a message, and the network stays.
+    let bad = file("notes.onnx", b"v1/3x8x8/conv(8,3)");
+    input.set_files(transfer(&bad).files().as_ref());
+    input.dispatch_event(&bubbling("change")).expect("change");
+    sleep(300).await;
+    let notice = find(&root, ".notice.error")
+        .text_content()
+        .unwrap_or_default();
+    assert!(notice.contains("Could not open notes.onnx"), "{notice}");
+    assert_eq!(data(&root, "data-params"), "6722");
+    unmount(handle, root).await;
+}

@@ -31,6 +31,9 @@ mod receptive_field;
 // The seed thread's fastai learn.summary table.
 #[path = "native/seed_thread.rs"]
 mod seed_thread;
+// ONNX files exported by torch import to the torch fixtures' numbers; bad files get messages.
+#[path = "native/onnx_import.rs"]
+mod onnx_import;
 // Per-layer numbers of real torchinfo/fvcore runs, and measured receptive fields.
 #[path = "native/torch_reference.rs"]
 mod torch_reference;

@@ -51,9 +51,9 @@ pub enum Command {
         #[arg(required = true, value_name = "FILE.csv")]
         files: Vec<String>,
     },
-    /// Print a preset in the text format
+    /// Print a preset or an ONNX model in the text format
     Spec {
-        /// A preset name (see `convscope presets`)
+        /// A preset name (see `convscope presets`) or an ONNX file (model.onnx)
         preset: String,
     },
     /// Print the URL fragment that opens a network in the app
@@ -104,7 +104,8 @@ pub enum DiffBy {
 /// A network and the settings it is analysed with: what `summary`, `link` and `chart` share.
 #[derive(Clone, Debug, PartialEq, Args)]
 pub struct NetworkArgs {
-    /// A preset (see `convscope presets`), a spec (docs/format.md), @FILE holding one, or a link from the app
+    /// A preset (see `convscope presets`), a spec (docs/format.md), @FILE holding one, a link from the app, or an
+    /// ONNX file (model.onnx)
     pub target: String,
     /// The input's channels, height and width, replacing the network's
     #[arg(long, value_name = "CxHxW", value_parser = input)]

@@ -70,6 +70,9 @@ fn dispatch(command: &Command, out: &mut dyn Write) -> Result<(), String> {
             write(out, &format!("#{}\n", fragment::encode(&state)))
         }
         Command::Spec { preset: key } => {
+            if let Some(arch) = super::onnx_file::load(key) {
+                return write(out, &format!("{}\n", format::print(&arch?.0)));
+            }
             let p = presets::find(key)
                 .ok_or_else(|| format!("unknown preset `{key}` (see `convscope presets`)"))?;
             let arch = p.architecture().map_err(|e| e.to_string())?;
@@ -128,6 +131,9 @@ pub(super) fn resolve(n: &NetworkArgs) -> Result<State, String> {
 }
 
 fn load(target: &str) -> Result<(Architecture, u64), String> {
+    if let Some(imported) = super::onnx_file::load(target) {
+        return imported;
+    }
     if let Some(p) = presets::find(target) {
         return Ok((
             p.architecture()

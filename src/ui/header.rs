@@ -13,6 +13,7 @@ use crate::core::presets;
 use crate::core::report;
 use crate::ui::clipboard;
 use crate::ui::compare_panel::Compared;
+use crate::ui::import_drop::ImportDrop;
 use crate::ui::perf;
 use crate::ui::state::{AppHandle, BaselineAction, Gesture, UiAction};
 use crate::ui::url;
@@ -134,6 +135,7 @@ pub fn header(p: &HeaderProps) -> Html {
                         </option>
                     }) }
                 </select>
+                <ImportDrop />
                 <button type="button" id="pin-baseline" onclick={pin} aria-pressed={pinned.to_string()}
                     title="Keep this network, with its input and settings, as the baseline A; edits go on in B">
                     { if pinned { "Re-pin as baseline" } else { "Pin as baseline" } }

@@ -1,5 +1,5 @@
-//! The layering of ARCHITECTURE.md: `src/core` and `src/charts` never name web-only crates, so they compile and
-//! test natively and stay reusable.
+//! The layering of ARCHITECTURE.md: `src/core`, `src/charts` and `src/import` never name web-only crates, so they
+//! compile and test natively and stay reusable; `core` and `charts` never use the importer.
 
 use std::path::Path;
 
@@ -21,7 +21,7 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 fn core_and_charts_know_nothing_of_the_web() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
-    for layer in ["core", "charts"] {
+    for layer in ["core", "charts", "import"] {
         rust_files(&root.join(layer), &mut files);
         let single = root.join(format!("{layer}.rs"));
         if single.exists() {
@@ -45,5 +45,23 @@ fn core_and_charts_know_nothing_of_the_web() {
             });
             assert!(!uses, "{} names {banned}", f.display());
         }
+    }
+}
+
+#[test]
+fn core_and_charts_never_use_the_importer() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    for layer in ["core", "charts"] {
+        rust_files(&root.join(layer), &mut files);
+        files.push(root.join(format!("{layer}.rs")));
+    }
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("readable");
+        let uses = text.lines().any(|l| {
+            let code = l.split("//").next().unwrap_or("");
+            code.contains("crate::import") || code.contains("import::onnx")
+        });
+        assert!(!uses, "{} uses the importer", f.display());
     }
 }
