@@ -517,7 +517,14 @@ async fn an_onnx_file_opens_through_the_picker_and_a_drop() {
     input.set_files(transfer(&picked).files().as_ref());
     input.dispatch_event(&bubbling("change")).expect("change");
     until_params(&root, "25557032").await;
-    // Recognised as torchvision's blocks, so the link carries them and the block sliders work.
+    // Recognised as torchvision's blocks, so the link carries them and the block sliders work. (The URL follows a
+    // change a moment later.)
+    for _ in 0..30 {
+        if url::read_hash().contains("bottleneck(64)") {
+            break;
+        }
+        sleep(100).await;
+    }
     assert!(
         url::read_hash().contains("bottleneck(64)"),
         "{}",
