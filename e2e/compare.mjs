@@ -11,7 +11,8 @@
 // The absolute numbers are higher than e2e/bench.mjs prints: several pages share the two cores.
 // It also prints each page's thread CPU time per step (its main thread and its chart worker, from a Chromium trace
 // of the interleaved steps), which the machine's load moves far less than the wall-clock measure. DETAIL=1 adds,
-// per page, where the main thread's time goes (self time by trace event: script, style, layout, paint, …).
+// per page, where the main thread's time goes (self time by trace event: script, style, layout, paint, …);
+// INPUT=page moves the slider from inside the page (see below).
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { serve } from "./serve.mjs";
@@ -55,6 +56,9 @@ for (const [name, { dist = DEFAULT_DIST, css = "" }] of Object.entries(configs))
 // One trace of all the pages: each is a renderer process of its own (a browser context each), told apart by a
 // user-timing mark each page sets while the trace runs.
 const DETAIL = process.env.DETAIL === "1";
+// INPUT=page dispatches the slider's input events from the page instead of moving the mouse (no input IPC or hit
+// testing in the measure), as e2e/bench.mjs does for its CPU column.
+const INPUT_IN_PAGE = process.env.INPUT === "page";
 const cdp = await browser.newBrowserCDPSession();
 const events = [];
 cdp.on("Tracing.dataCollected", (d) => events.push(...d.value));
@@ -65,6 +69,20 @@ await cdp.send("Tracing.start", {
 });
 for (let i = 0; i < STEPS; i++) {
   for (const p of pages) {
+    if (INPUT_IN_PAGE) {
+      // As e2e/bench.mjs's CPU column: the input event dispatched from the page, one value at a time.
+      await p.page.evaluate(
+        ({ slider, i }) => {
+          const el = document.querySelector(slider);
+          const start = Number((el.dataset.compareStart ??= el.value));
+          el.value = String(start + (i % 20 < 10 ? (i % 10) + 1 : 9 - (i % 10)));
+          el.dispatchEvent(new Event("input", { bubbles: true }));
+          return new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+        },
+        { slider: SLIDER, i },
+      );
+      continue;
+    }
     p.x += (i % 20 < 10 ? 1 : -1) * p.perStep;
     await p.page.mouse.move(p.x, p.y);
     await p.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
