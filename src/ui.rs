@@ -31,6 +31,7 @@ mod summary_table;
 mod table_row;
 mod totals_bar;
 pub mod url;
+mod use_settled;
 mod use_url_sync;
 
 pub use app::{mount, App};

@@ -11,6 +11,7 @@ use crate::core::selection::{node_rows, NodeRows, Selection};
 use crate::ui::insert_menu::InsertMenu;
 use crate::ui::node_item::NodeItem;
 use crate::ui::state::AppHandle;
+use crate::ui::use_settled::use_settled;
 
 /// Every node's rows and module paths, by address (from the analysis: the walker names the nodes).
 pub type Paths = Rc<HashMap<Addr, NodeRows>>;
@@ -25,10 +26,16 @@ pub struct LayerListProps {
 #[function_component(LayerList)]
 pub fn layer_list(p: &LayerListProps) -> Html {
     let app = use_context::<AppHandle>();
-    let paths: Paths = (*use_memo(p.analysis.clone(), |a| Rc::new(node_rows(a)))).clone();
+    // During a drag the items keep the rows they had when it started (while the tree has the same nodes): only the
+    // dragged node and its parents render again, with the node's new values.
+    let dragging = app.as_ref().is_some_and(|a| a.dragging);
+    let analysis = use_settled(p.analysis.clone(), dragging, |shown, live| {
+        shown.nodes == live.nodes
+    });
+    let paths: Paths = (*use_memo(analysis.clone(), |a| Rc::new(node_rows(a)))).clone();
     let selection = {
         let sel = app.as_ref().and_then(|a| a.selected.clone());
-        (*use_memo((sel, p.analysis.clone()), |(sel, a)| {
+        (*use_memo((sel, analysis.clone()), |(sel, a)| {
             sel.as_deref().and_then(|s| Selection::resolve(s, a))
         }))
         .clone()
@@ -55,7 +62,7 @@ pub fn layer_list(p: &LayerListProps) -> Html {
                     let at = Addr::top(i);
                     html! {
                         <NodeItem key={at.key()} at={at.clone()} node={node.clone()} paths={paths.clone()}
-                            selected={selection.clone()} analysis={p.analysis.clone()} siblings={body.len()} />
+                            selected={selection.clone()} analysis={analysis.clone()} siblings={body.len()} />
                     }
                 }) }
             </ul>

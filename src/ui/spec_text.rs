@@ -9,6 +9,7 @@ use crate::core::action::Action;
 use crate::core::format;
 use crate::ui::perf;
 use crate::ui::state::{AppHandle, Gesture, UiAction};
+use crate::ui::use_settled::use_settled;
 
 /// The text view.
 #[function_component(SpecText)]
@@ -16,7 +17,13 @@ pub fn spec_text() -> Html {
     let app = use_context::<AppHandle>();
     // What the user typed, while it differs from the printed network (or does not parse).
     let draft = use_state(|| None::<String>);
-    let arch = app.as_ref().map(|a| a.doc.arch.clone());
+    // A drag prints its network once it ends or pauses, not at every step.
+    let dragging = app.as_ref().is_some_and(|a| a.dragging);
+    let arch = use_settled(
+        app.as_ref().map(|a| a.doc.arch.clone()),
+        dragging,
+        |_, _| true,
+    );
     let printed = use_memo(arch, |a| a.as_ref().map(format::print).unwrap_or_default());
     let Some(app) = app else {
         return html! {};
