@@ -2,11 +2,12 @@
 //! diagnostic. It never fails and never panics: an impossible layer gets its reason, what depends on it is marked
 //! not computed, and everything else is still counted.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::fmt::Write as _;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
-use crate::core::addr::Addr;
+use crate::core::addr::{Addr, Step};
 use crate::core::arch::{Architecture, Block, Input, Node, Op, Residual};
 use crate::core::blocks;
 use crate::core::cost::{self, Image, LeafCost, OpKind};
@@ -403,8 +404,8 @@ struct Walker<'a> {
     /// Inside an expansion (standard block, squeeze-excitation, concat pool) whose nodes the editor does not show:
     /// its rows belong to the node that expanded.
     opaque: u32,
-    /// Calls so far per row path, so each row's key is unique.
-    calls: HashMap<String, u32>,
+    /// Hashes of the row paths so far: a path seen before is looked up among the rows for its call number.
+    seen: HashSet<u64, BuildHasherDefault<PathHasher>>,
     /// How many side paths the walk is inside.
     side: u32,
     node_calls: Vec<NodeCall>,
@@ -427,7 +428,7 @@ impl<'a> Walker<'a> {
             expansions: Vec::new(),
             nodes: vec![Rc::new(Addr::default())],
             opaque: 0,
-            calls: HashMap::new(),
+            seen: HashSet::with_capacity_and_hasher(512, BuildHasherDefault::default()),
             side: 0,
             node_calls: Vec::new(),
         }
@@ -438,11 +439,12 @@ impl<'a> Walker<'a> {
         if self.opaque > 0 {
             return false;
         }
-        let parent = self
-            .nodes
-            .last()
-            .map_or_else(Addr::default, |a| (**a).clone());
-        self.nodes.push(Rc::new(parent.child(list, item)));
+        // One allocation for the new address (a node visit, not a row: blocks expand without new addresses).
+        let parent = self.nodes.last().map_or(&[][..], |a| &a.0[..]);
+        let mut steps = Vec::with_capacity(parent.len() + 1);
+        steps.extend_from_slice(parent);
+        steps.push(Step { list, item });
+        self.nodes.push(Rc::new(Addr(steps)));
         true
     }
 
@@ -699,15 +701,18 @@ impl<'a> Walker<'a> {
     ) {
         let index = self.rows.len();
         let depth = self.depth.saturating_sub(1);
-        let call = match self.calls.get_mut(path.as_str()) {
-            Some(n) => {
-                *n += 1;
-                *n
-            }
-            None => {
-                self.calls.insert(path.clone(), 1);
-                1
-            }
+        // A module called again (a BasicBlock's `relu`, DenseNet's `cat`) was called a few rows back: its
+        // previous row gives the call number. Most paths are new, and a hash says so without a string copy.
+        let mut hasher = PathHasher::default();
+        hasher.write(path.as_bytes());
+        let call = if self.seen.insert(hasher.finish()) {
+            1
+        } else {
+            self.rows
+                .iter()
+                .rev()
+                .find(|r| r.path == path)
+                .map_or(1, |r| r.call + 1)
         };
         let node = self
             .nodes
@@ -968,4 +973,24 @@ fn totals(rows: &[Row], input: Input, options: &Options) -> Totals {
             .saturating_add(parameter_bytes),
     };
     t
+}
+
+/// A small, fast hash of row paths (FxHash's multiply-rotate): the walker hashes every row's path, and SipHash's
+/// resistance to chosen keys buys nothing here (a collision only costs a look back through the rows).
+#[derive(Default)]
+struct PathHasher(u64);
+
+impl Hasher for PathHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
