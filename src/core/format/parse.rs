@@ -206,6 +206,8 @@ impl<'a> Parser<'a> {
     /// `[N*][name:][~]layer[(args)]`
     fn item(&mut self) -> Result<Node, ParseError> {
         let start = self.pos;
+        self.skip_ws();
+        let mut word_start = self.pos;
         let mut word = self.word();
         let mut repeat = 1;
         if !word.is_empty() && self.peek() == Some(b'*') {
@@ -217,13 +219,17 @@ impl<'a> Parser<'a> {
             };
             repeat = int(&arg, "a repeat count", 1, MAX_REPEAT)?;
             self.pos += 1;
+            self.skip_ws();
+            word_start = self.pos;
             word = self.word();
         }
         // A name may also hold `-` (torchvision's RegNet names its blocks `block1-0`): a word running on with
         // `-` is a name only when a `:` follows it, and `-` never starts one.
-        if !word.is_empty() && self.s.as_bytes().get(self.pos) == Some(&b'-') {
-            let name_start = self.pos - word.len();
-            let mut end = self.pos;
+        // The `-` must follow the word directly: `block4 -1:` is no name (a look-ahead may have skipped spaces).
+        let word_end = word_start + word.len();
+        if !word.is_empty() && self.s.as_bytes().get(word_end) == Some(&b'-') {
+            let name_start = word_start;
+            let mut end = word_end;
             while self
                 .s
                 .as_bytes()
