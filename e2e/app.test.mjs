@@ -141,6 +141,26 @@ describe("editing, history and sharing", () => {
     await page.close();
   });
 
+  test("the fused-kernels switch re-times the network and travels in the link", async () => {
+    const page = await open(cli("link", "resnet18").trim());
+    const start = await totals(page);
+    await page.check("#fused");
+    await page.waitForFunction((t) => document.querySelector(".totals").dataset.timeS !== String(t), start.time_s);
+    const fused = await totals(page);
+    // Folding batch norm and ReLU into the convolutions removes kernels: less time, the same MACs.
+    assert.ok(fused.time_s < start.time_s, `${fused.time_s} < ${start.time_s}`);
+    assert.equal(fused.macs, start.macs);
+    const cliTime = JSON.parse(cli("summary", "resnet18", "--fused", "--format", "json")).totals.time_s;
+    assert.ok(Math.abs(fused.time_s - cliTime) <= 1e-12 * cliTime + 1e-15, `${fused.time_s} vs ${cliTime}`);
+    await page.waitForFunction(() => location.hash.includes("fused=1"));
+    await page.waitForFunction(() => new Promise((r) => { const h = location.hash; setTimeout(() => r(location.hash === h), 300); }));
+    await page.reload();
+    await page.waitForSelector(".totals");
+    assert.equal((await totals(page)).time_s, fused.time_s);
+    assert.ok(await page.isChecked("#fused"));
+    await page.close();
+  });
+
   test("structural edits push history entries", async () => {
     const page = await open(cli("link", "simple_cnn").trim());
     const start = await totals(page);
