@@ -90,7 +90,7 @@ fn dispatch(command: &Command, out: &mut dyn Write) -> Result<(), String> {
                 .iter()
                 .map(|d| {
                     format!(
-                        "{:<11} {:<42} fp32 {:>6} FLOP/s  fp16 {:>6} FLOP/s  {:>6} B/s  ({})\n{:<11} time model: {}",
+                        "{:<14} {:<42} fp32 {:>6} FLOP/s  fp16 {:>6} FLOP/s  {:>6} B/s  ({})\n{:<14} time model: {}",
                         d.key,
                         d.name,
                         report::si(d.peak[0]),
