@@ -104,11 +104,6 @@ impl Comparison {
     }
 }
 
-/// `b − a` as a signed number (saturating at the `i128` range, which `u64` inputs never reach).
-pub fn delta(a: u64, b: u64) -> i128 {
-    i128::from(b) - i128::from(a)
-}
-
 /// `b / a`, `None` when `a` is zero.
 pub fn ratio(a: f64, b: f64) -> Option<f64> {
     (a != 0.0).then(|| b / a)
@@ -169,24 +164,50 @@ pub fn compare(a: &Analysis, b: &Analysis) -> Comparison {
 /// The stages of an analysis; rows that were not computed join the stage they follow.
 pub fn stages(a: &Analysis) -> Vec<Stage> {
     let mut out: Vec<Stage> = Vec::new();
-    let mut last: Option<String> = None;
+    // The grid of the current stage; labels are written once per stage, not per row (this runs on every slider
+    // step while a baseline is pinned).
+    let mut last: Option<Grid> = None;
     for row in &a.rows {
-        let label = row.stats.map(|s| grid(&s.output)).or_else(|| last.clone());
+        let grid = row.stats.map(|s| Grid::of(&s.output)).or(last);
         let fig = Figures::of_row(row);
         match out.last_mut() {
-            Some(s) if label.is_some() && label == last => {
+            Some(s) if grid.is_some() && grid == last => {
                 s.rows.end = row.index + 1;
                 s.figures.add(&fig);
             }
             _ => out.push(Stage {
-                label: label.clone().unwrap_or_else(|| "—".into()),
+                label: grid.map_or_else(|| "—".into(), Grid::label),
                 rows: row.index..row.index + 1,
                 figures: fig,
             }),
         }
-        last = label;
+        last = grid;
     }
     out
+}
+
+/// An output grid: `H×W` of a map, or flat.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Grid {
+    Map(u64, u64),
+    Flat,
+}
+
+impl Grid {
+    fn of(s: &Shape) -> Grid {
+        match s {
+            Shape::Map { h, w, .. } => Grid::Map(*h, *w),
+            Shape::Flat { .. } => Grid::Flat,
+        }
+    }
+
+    /// `56×56`, or `flat`.
+    fn label(self) -> String {
+        match self {
+            Grid::Map(h, w) => format!("{h}×{w}"),
+            Grid::Flat => "flat".into(),
+        }
+    }
 }
 
 /// The stage ordinal of every row.
@@ -200,13 +221,6 @@ fn stage_of(stages: &[Stage], rows: usize) -> Vec<usize> {
         }
     }
     out
-}
-
-fn grid(s: &Shape) -> String {
-    match s {
-        Shape::Map { h, w, .. } => format!("{h}×{w}"),
-        Shape::Flat { .. } => "flat".into(),
-    }
 }
 
 /// Pairs `(x, y)` of a longest common subsequence of `xs` and `ys` under `same`, in order. Quadratic, but only

@@ -2,7 +2,7 @@
 //! their matches in A, as plain text or Markdown. Shared by `convscope diff` and the app's "Copy as Markdown".
 
 use crate::core::analysis::Analysis;
-use crate::core::compare::{delta, ratio, Comparison, Figures, MatchedBy, Stage};
+use crate::core::compare::{ratio, Comparison, Figures, MatchedBy, Stage};
 use crate::core::report::{bytes, seconds, si, thousands};
 
 /// Which table follows the totals.
@@ -14,40 +14,44 @@ pub enum DiffView {
     Layer,
 }
 
-/// A signed count with thousands separators: `+1,024`, `−512`, `0`.
-fn signed(d: i128) -> String {
-    let mag = thousands(u64::try_from(d.unsigned_abs()).unwrap_or(u64::MAX));
-    match d.signum() {
-        1 => format!("+{mag}"),
-        -1 => format!("−{mag}"),
-        _ => mag,
+/// `b − a` written by `f` with its sign: `+1,024`, `−292 M`, `0`. Computed on the whole numbers, so no rounding
+/// of a difference of two large counts.
+pub fn signed_change(a: u64, b: u64, f: fn(u64) -> String) -> String {
+    match b.cmp(&a) {
+        std::cmp::Ordering::Greater => format!("+{}", f(b - a)),
+        std::cmp::Ordering::Less => format!("−{}", f(a - b)),
+        std::cmp::Ordering::Equal => "0".into(),
     }
 }
 
-/// A signed SI number: `+1.81 G`.
-fn signed_si(d: f64) -> String {
-    if d > 0.0 {
-        format!("+{}", si(d))
-    } else if d < 0.0 {
-        format!("−{}", si(-d))
+/// `b − a` seconds with its sign.
+pub fn signed_seconds(a: f64, b: f64) -> String {
+    if b >= a {
+        format!("+{}", seconds(b - a))
     } else {
-        "0".into()
+        format!("−{}", seconds(a - b))
     }
+}
+
+/// A count with an SI prefix (`118 M`).
+pub fn si_count(v: u64) -> String {
+    si(v as f64)
 }
 
 /// `B/A` to two decimals, or `—` when A is zero.
-fn times(a: f64, b: f64) -> String {
+pub fn times(a: f64, b: f64) -> String {
     ratio(a, b).map_or_else(|| "—".into(), |r| format!("×{r:.2}"))
 }
 
 fn totals_rows(a: &Figures, b: &Figures) -> Vec<[String; 5]> {
     let count = |name: &str, x: u64, y: u64, f: fn(u64) -> String| {
-        let d = match y.cmp(&x) {
-            std::cmp::Ordering::Greater => format!("+{}", f(y - x)),
-            std::cmp::Ordering::Less => format!("−{}", f(x - y)),
-            std::cmp::Ordering::Equal => "0".into(),
-        };
-        [name.to_string(), f(x), f(y), d, times(x as f64, y as f64)]
+        [
+            name.to_string(),
+            f(x),
+            f(y),
+            signed_change(x, y, f),
+            times(x as f64, y as f64),
+        ]
     };
     vec![
         count("Params", a.params, b.params, thousands),
@@ -58,11 +62,7 @@ fn totals_rows(a: &Figures, b: &Figures) -> Vec<[String; 5]> {
             "Time (estimate)".into(),
             seconds(a.time_s),
             seconds(b.time_s),
-            if b.time_s >= a.time_s {
-                format!("+{}", seconds(b.time_s - a.time_s))
-            } else {
-                format!("−{}", seconds(a.time_s - b.time_s))
-            },
+            signed_seconds(a.time_s, b.time_s),
             times(a.time_s, b.time_s),
         ],
     ]
@@ -82,7 +82,7 @@ fn stage_rows(c: &Comparison) -> Vec<Vec<String>> {
                 label(&p.b),
                 si(fa.macs as f64),
                 si(fb.macs as f64),
-                signed_si(fb.macs as f64 - fa.macs as f64),
+                signed_change(fa.macs, fb.macs, si_count),
                 times(fa.macs as f64, fb.macs as f64),
                 si(fa.params as f64),
                 si(fb.params as f64),
@@ -119,8 +119,8 @@ fn layer_rows(a: &Analysis, b: &Analysis, c: &Comparison) -> Vec<Vec<String>> {
                 matched,
                 thousands(fa.macs),
                 thousands(fb.macs),
-                signed(delta(fa.macs, fb.macs)),
-                signed(delta(fa.params, fb.params)),
+                signed_change(fa.macs, fb.macs, thousands),
+                signed_change(fa.params, fb.params, thousands),
             ])
         })
         .collect();
@@ -134,8 +134,8 @@ fn layer_rows(a: &Analysis, b: &Analysis, c: &Comparison) -> Vec<Vec<String>> {
                 r.key(),
                 thousands(f.macs),
                 "0".into(),
-                signed(delta(f.macs, 0)),
-                signed(delta(f.params, 0)),
+                signed_change(f.macs, 0, thousands),
+                signed_change(f.params, 0, thousands),
             ]);
         }
     }

@@ -6,7 +6,8 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::core::analysis::Analysis;
-use crate::core::compare::{ratio, Comparison, Figures, Stage};
+use crate::core::compare::{Comparison, Figures, Stage};
+use crate::core::compare_report::{si_count, signed_change, signed_seconds, times};
 use crate::core::report::{bytes, seconds, si, thousands};
 use crate::ui::state::{AppDispatcher, BaselineAction, UiAction};
 
@@ -31,33 +32,12 @@ pub struct ComparePanelProps {
     pub compared: Compared,
 }
 
-fn signed_count(a: u64, b: u64, f: fn(u64) -> String) -> String {
-    match b.cmp(&a) {
-        std::cmp::Ordering::Greater => format!("+{}", f(b - a)),
-        std::cmp::Ordering::Less => format!("−{}", f(a - b)),
-        std::cmp::Ordering::Equal => "0".into(),
-    }
-}
-
-/// `b − a` in SI units with a sign: `−292 M`.
-pub fn signed_si(a: u64, b: u64) -> String {
-    signed_count(a, b, si_u)
-}
-
-fn times(a: f64, b: f64) -> String {
-    ratio(a, b).map_or_else(|| "—".into(), |r| format!("×{r:.2}"))
-}
-
-fn si_u(v: u64) -> String {
-    si(v as f64)
-}
-
 fn total_row(name: &str, a: u64, b: u64, f: fn(u64) -> String) -> Html {
     html! {
         <tr>
             <th scope="row">{ name.to_string() }</th>
             <td class="num">{ f(a) }</td><td class="num">{ f(b) }</td>
-            <td class="num">{ signed_count(a, b, f) }</td><td class="num">{ times(a as f64, b as f64) }</td>
+            <td class="num">{ signed_change(a, b, f) }</td><td class="num">{ times(a as f64, b as f64) }</td>
         </tr>
     }
 }
@@ -114,13 +94,13 @@ pub fn compare_panel(p: &ComparePanelProps) -> Html {
                     <thead><tr><th></th><th class="num">{ "A" }</th><th class="num">{ "B" }</th><th class="num">{ "Δ" }</th><th class="num">{ "B/A" }</th></tr></thead>
                     <tbody>
                         { total_row("Params", fa.params, fb.params, thousands) }
-                        { total_row("MACs", fa.macs, fb.macs, si_u) }
+                        { total_row("MACs", fa.macs, fb.macs, si_count) }
                         { total_row("Activations", fa.activation_bytes, fb.activation_bytes, bytes) }
                         { total_row("Read-once traffic", fa.traffic_bytes, fb.traffic_bytes, bytes) }
                         <tr>
                             <th scope="row">{ "Time (estimate)" }</th>
                             <td class="num">{ seconds(fa.time_s) }</td><td class="num">{ seconds(fb.time_s) }</td>
-                            <td class="num">{ if fb.time_s >= fa.time_s { format!("+{}", seconds(fb.time_s - fa.time_s)) } else { format!("−{}", seconds(fa.time_s - fb.time_s)) } }</td>
+                            <td class="num">{ signed_seconds(fa.time_s, fb.time_s) }</td>
                             <td class="num">{ times(fa.time_s, fb.time_s) }</td>
                         </tr>
                     </tbody>
@@ -181,7 +161,7 @@ pub fn vs_cell(b_macs: u64, a: Option<(u64, String)>) -> Html {
             let text = if a_macs == b_macs {
                 "=".to_string()
             } else {
-                signed_count(a_macs, b_macs, si_u)
+                signed_change(a_macs, b_macs, si_count)
             };
             html! { <td class="num vs" title={format!("A: {} MACs ({key})", thousands(a_macs))}>{ text }</td> }
         }

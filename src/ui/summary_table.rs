@@ -415,7 +415,7 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
                         <td class="num">{ seconds(t.time_s) }</td><td></td>
                         if let Some(c) = comparison {
                             <td class="num" title="total MACs of B minus those of A">{
-                                crate::ui::compare_panel::signed_si(c.comparison.a.macs, c.comparison.b.macs)
+                                crate::core::compare_report::signed_change(c.comparison.a.macs, c.comparison.b.macs, crate::core::compare_report::si_count)
                             }</td>
                         }
                     </tr></tfoot>
