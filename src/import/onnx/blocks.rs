@@ -2,6 +2,7 @@
 //! `BasicBlock`, `Bottleneck`, `InvertedResidual` or `MBConv` into, for the node's input, becomes that block, so the
 //! editor's block sliders work on an imported network. Anything not equal stays as layers.
 
+use crate::core::addr::Addr;
 use crate::core::analysis::{analyse, Analysis, Options};
 use crate::core::arch::{Architecture, Block, Node, Op};
 use crate::core::blocks;
@@ -14,7 +15,7 @@ pub fn recognise(arch: &mut Architecture) {
         return;
     }
     let input = arch.input.c;
-    seq(&mut arch.body, "", &a, input, &mut 0);
+    seq(&mut arch.body, &Addr::default(), 0, &a, input);
     repeats(&mut arch.body);
 }
 
@@ -52,76 +53,59 @@ fn repeats(nodes: &mut Vec<Node>) {
     *nodes = out;
 }
 
-/// A sequence's items at `prefix`: only items of a sequence are tried, since their input is the output of the
-/// row before their first row.
-fn seq(nodes: &mut [Node], prefix: &str, a: &Analysis, input: u64, counter: &mut u64) {
-    for n in nodes {
-        if n.functional && !matches!(n.op, Op::Layer(_)) {
-            inner(&mut n.op, prefix, a, input, counter);
-            continue;
+/// The items of list `list` of the node at `at`: only items of a sequence are tried, since their input is the output
+/// of the row before their first row. Nodes are found by the address the analysis stamps on their rows, so no
+/// module naming is redone here.
+fn seq(nodes: &mut [Node], at: &Addr, list: usize, a: &Analysis, input: u64) {
+    for (i, n) in nodes.iter_mut().enumerate() {
+        let here = at.child(list, i);
+        let functional_block = n.functional && !matches!(n.op, Op::Layer(_));
+        if !functional_block {
+            if let Some(b) = input_channels(a, &here, input).and_then(|c| matching(&n.op, c)) {
+                n.op = Op::Block(b);
+                continue;
+            }
         }
-        let index = *counter;
-        *counter += n.repeat.max(1);
-        let name = n.name.clone().unwrap_or_else(|| index.to_string());
-        let path = if prefix.is_empty() {
-            name
-        } else {
-            format!("{prefix}.{name}")
-        };
-        if let Some(b) = input_channels(a, &path, input).and_then(|c| matching(&n.op, c)) {
-            n.op = Op::Block(b);
-            continue;
-        }
-        inner(&mut n.op, &path, a, input, &mut 0);
+        inner(&mut n.op, &here, a, input);
     }
 }
 
-fn inner(op: &mut Op, path: &str, a: &Analysis, input: u64, counter: &mut u64) {
+fn inner(op: &mut Op, at: &Addr, a: &Analysis, input: u64) {
     match op {
-        Op::Seq(items) => seq(items, path, a, input, counter),
+        Op::Seq(items) => seq(items, at, 0, a, input),
         // Paths inside a residual or a concat are walked for nested sequences, but their own items are not tried:
         // the row before a shortcut's first row is the main path's last.
         Op::Residual(r) => {
-            for list in [&mut r.main, &mut r.shortcut, &mut r.post] {
-                nested(list, path, a, input, counter);
+            for (k, list) in [&mut r.main, &mut r.shortcut, &mut r.post]
+                .into_iter()
+                .enumerate()
+            {
+                nested(list, at, k, a, input);
             }
         }
         Op::Concat(branches) => {
-            for b in branches {
-                nested(b, path, a, input, counter);
+            for (k, b) in branches.iter_mut().enumerate() {
+                nested(b, at, k, a, input);
             }
         }
         _ => {}
     }
 }
 
-fn nested(nodes: &mut [Node], prefix: &str, a: &Analysis, input: u64, counter: &mut u64) {
-    for n in nodes {
+fn nested(nodes: &mut [Node], at: &Addr, list: usize, a: &Analysis, input: u64) {
+    for (i, n) in nodes.iter_mut().enumerate() {
+        let here = at.child(list, i);
         if n.functional && !matches!(n.op, Op::Layer(_)) {
-            inner(&mut n.op, prefix, a, input, counter);
-            continue;
-        }
-        let index = *counter;
-        *counter += n.repeat.max(1);
-        let name = n.name.clone().unwrap_or_else(|| index.to_string());
-        let path = if prefix.is_empty() {
-            name
-        } else {
-            format!("{prefix}.{name}")
-        };
-        if let Op::Seq(items) = &mut n.op {
-            seq(items, &path, a, input, &mut 0);
+            inner(&mut n.op, &here, a, input);
+        } else if let Op::Seq(items) = &mut n.op {
+            seq(items, &here, 0, a, input);
         }
     }
 }
 
-/// The channels entering the node at `path`: the output of the row before its first row.
-fn input_channels(a: &Analysis, path: &str, input: u64) -> Option<u64> {
-    let inside = format!("{path}.");
-    let first = a
-        .rows
-        .iter()
-        .position(|r| r.path.starts_with(&inside) || r.path == path)?;
+/// The channels entering the node at `at`: the output of the row before its first row.
+fn input_channels(a: &Analysis, at: &Addr, input: u64) -> Option<u64> {
+    let first = a.rows.iter().position(|r| at.contains(&r.node))?;
     match first.checked_sub(1) {
         None => Some(input),
         Some(i) => a.rows[i].stats.map(|s| s.output.channels()),
