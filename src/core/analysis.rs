@@ -575,10 +575,7 @@ impl<'a> Walker<'a> {
             Op::Seq(items) if items.is_empty() => {
                 let outcome = x.map(|(shape, rf)| cost::identity(shape, rf));
                 match outcome {
-                    Some(c) => {
-                        let outcome = self.stats(&c).map(|s| (s, c));
-                        self.finish("Sequential", functional, None, outcome)
-                    }
+                    Some(c) => self.finish("Sequential", functional, None, Ok(c), None),
                     None => {
                         self.push_not_computed("Sequential", functional, None);
                         None
@@ -625,29 +622,46 @@ impl<'a> Walker<'a> {
             }
         };
         let batch = self.options.batch;
-        let outcome = cost::batch_check(layer, shape, batch)
-            .and_then(|()| cost::leaf(layer, shape, rf, self.image))
-            .and_then(|c| self.stats(&c).map(|s| (s, c)))
-            .map(|(mut s, c)| {
-                s.work = timing::work::of_layer(layer, shape, c.output, batch, c.input_elems > 0);
-                (s, c)
-            });
-        self.finish(class, functional, None, outcome)
+        let cost = cost::batch_check(layer, shape, batch)
+            .and_then(|()| cost::leaf(layer, shape, rf, self.image));
+        self.finish(class, functional, None, cost, Some((layer, shape)))
     }
 
-    /// Records a row from a cost or its failure and returns what flows on.
+    /// Records a row from a cost or its failure and returns what flows on; `layer` (with its input shape) gives
+    /// the kernel's work, functional ops have none of their own.
+    ///
+    /// The row's stats are written once, into the row itself: a row is a few hundred bytes and this runs for every
+    /// row on every slider step, so passing them through `Result`s and tuples cost a fifth of the analysis in copies.
+    #[inline]
     fn finish(
         &mut self,
         class: &'static str,
         functional: bool,
         suffix: Option<&str>,
-        outcome: Result<(Stats, LeafCost), String>,
+        cost: Result<LeafCost, String>,
+        layer: Option<(&Layer, Shape)>,
     ) -> Flow {
         let path = self.row_path(suffix);
-        match outcome {
-            Ok((stats, cost)) => {
-                self.push(path, class, functional, Some(stats), None);
-                Some((cost.output, cost.rf))
+        let checked = cost.and_then(|c| self.check(&c).map(|()| c));
+        match checked {
+            Ok(c) => {
+                let row = self.push(path, class, functional, None);
+                let work = match layer {
+                    Some((layer, input)) => timing::work::of_layer(
+                        layer,
+                        input,
+                        c.output,
+                        self.options.batch,
+                        c.input_elems > 0,
+                    ),
+                    None if c.input_elems > 0 => Work::Elementwise,
+                    None => Work::None,
+                };
+                let stats = stats(self.options, &c, work);
+                if let Some(row) = self.rows.get_mut(row) {
+                    row.stats = Some(stats);
+                }
+                Some((c.output, c.rf))
             }
             Err(msg) => {
                 if self.first_error.is_none() {
@@ -661,7 +675,6 @@ impl<'a> Walker<'a> {
                     path,
                     class,
                     functional,
-                    None,
                     Some(Diagnostic::Invalid(format!("{class}: {msg}"))),
                 );
                 None
@@ -686,19 +699,18 @@ impl<'a> Walker<'a> {
             path,
             class,
             functional,
-            None,
             Some(Diagnostic::NotComputed { cause }),
         );
     }
 
+    /// Appends a row without stats and returns its index.
     fn push(
         &mut self,
         path: String,
         class: &'static str,
         functional: bool,
-        stats: Option<Stats>,
         diagnostic: Option<Diagnostic>,
-    ) {
+    ) -> usize {
         let index = self.rows.len();
         let depth = self.depth.saturating_sub(1);
         // A module called again (a BasicBlock's `relu`, DenseNet's `cat`) was called a few rows back: its
@@ -727,71 +739,32 @@ impl<'a> Walker<'a> {
             class,
             depth,
             functional,
-            stats,
+            stats: None,
             diagnostic,
         });
+        index
     }
 
-    /// Batch-scaled numbers of one call, with checked arithmetic.
-    fn stats(&self, c: &LeafCost) -> Result<Stats, String> {
-        let o = self.options;
-        let n = o.batch as u128;
-        let bytes = o.dtype.bytes() as u128;
+    /// Whether the batch-scaled counts of one call fit in 64 bits: [`stats`] may then compute them unchecked.
+    fn check(&self, c: &LeafCost) -> Result<(), String> {
+        let n = self.options.batch as u128;
+        let bytes = self.options.dtype.bytes() as u128;
+        // Every count of `stats` is at most one of these (the MACs and FLOPs are at most all the arithmetic).
         let macs = n * c.macs as u128;
-        let bias = n * c.bias_ops as u128;
-        let elementwise = n * c.elementwise_ops as u128;
-        let counted = macs
-            + if o.counting.bias { bias } else { 0 }
-            + if o.counting.counts(c.kind) {
-                elementwise
-            } else {
-                0
-            };
-        let work_flops = 2 * (macs + bias + elementwise);
-        let out_elems = n * c.output.numel() as u128;
-        let in_elems = n * c.input_elems as u128;
-        let moves_data = c.input_elems > 0;
+        let work = 2 * (macs + n * c.bias_ops as u128 + n * c.elementwise_ops as u128);
+        let out = n * c.output.numel() as u128;
+        let input = n * c.input_elems as u128;
         let weights = c.weight_reads as u128;
-        let read = (in_elems + weights) * bytes;
-        let write = if moves_data { out_elems * bytes } else { 0 };
-        let no_reuse = if moves_data {
-            (macs.max(in_elems) + weights + out_elems) * bytes
+        let no_reuse = if c.input_elems > 0 {
+            (macs.max(input) + weights + out) * bytes
         } else {
             0
         };
-        let traffic = (read + write) as f64;
-        let flops = 2 * counted;
-        Ok(Stats {
-            output: c.output,
-            params: c.params,
-            buffers: c.buffers,
-            kind: c.kind,
-            macs: fit(counted)?,
-            flops: fit(flops)?,
-            work_flops: fit(work_flops)?,
-            activation_elems: fit(out_elems)?,
-            activation_bytes: fit(out_elems * bytes)?,
-            read_bytes: fit(read)?,
-            write_bytes: fit(write)?,
-            no_reuse_bytes: fit(no_reuse)?,
-            // All arithmetic, like the time estimate: a batch norm does work even when the counting convention
-            // leaves it out of the MACs, and the roofline must place it by what the hardware executes.
-            intensity: if traffic > 0.0 {
-                work_flops as f64 / traffic
-            } else {
-                0.0
-            },
-            // The time model fills these in once the walk is done (`retime`).
-            time_s: 0.0,
-            bound: Bound::None,
-            roofline_s: 0.0,
-            work: if moves_data {
-                Work::Elementwise
-            } else {
-                Work::None
-            },
-            rf: c.rf,
-        })
+        let largest = work
+            .max(out * bytes)
+            .max((input + weights) * bytes)
+            .max(no_reuse);
+        fit(largest).map(|_| ())
     }
 
     /// A functional op on the current block (`:add`, `:mul`, `:cat`).
@@ -805,10 +778,7 @@ impl<'a> Walker<'a> {
                 self.push_not_computed(class, true, Some(class));
                 None
             }
-            Some(result) => {
-                let outcome = result.and_then(|c| self.stats(&c).map(|s| (s, c)));
-                self.finish(class, true, Some(class), outcome)
-            }
+            Some(result) => self.finish(class, true, Some(class), result, None),
         }
     }
 
@@ -930,6 +900,63 @@ fn join(outs: &[Flow]) -> Option<Result<LeafCost, String>> {
         };
     }
     Some(Ok(cost::concat(shape, rf)))
+}
+
+/// Batch-scaled numbers of one call whose counts [`Walker::check`] found to fit in 64 bits.
+#[inline]
+fn stats(o: &Options, c: &LeafCost, work: Work) -> Stats {
+    let n = o.batch;
+    let bytes = o.dtype.bytes();
+    let macs = n * c.macs;
+    let bias = n * c.bias_ops;
+    let elementwise = n * c.elementwise_ops;
+    let counted = macs
+        + if o.counting.bias { bias } else { 0 }
+        + if o.counting.counts(c.kind) {
+            elementwise
+        } else {
+            0
+        };
+    let work_flops = 2 * (macs + bias + elementwise);
+    let out_elems = n * c.output.numel();
+    let in_elems = n * c.input_elems;
+    let moves_data = c.input_elems > 0;
+    let weights = c.weight_reads;
+    let read = (in_elems + weights) * bytes;
+    let write = if moves_data { out_elems * bytes } else { 0 };
+    let no_reuse = if moves_data {
+        (macs.max(in_elems) + weights + out_elems) * bytes
+    } else {
+        0
+    };
+    let traffic = read.saturating_add(write) as f64;
+    Stats {
+        output: c.output,
+        params: c.params,
+        buffers: c.buffers,
+        kind: c.kind,
+        macs: counted,
+        flops: 2 * counted,
+        work_flops,
+        activation_elems: out_elems,
+        activation_bytes: out_elems * bytes,
+        read_bytes: read,
+        write_bytes: write,
+        no_reuse_bytes: no_reuse,
+        // All arithmetic, like the time estimate: a batch norm does work even when the counting convention
+        // leaves it out of the MACs, and the roofline must place it by what the hardware executes.
+        intensity: if traffic > 0.0 {
+            work_flops as f64 / traffic
+        } else {
+            0.0
+        },
+        // The time model fills these in once the walk is done (`retime`).
+        time_s: 0.0,
+        bound: Bound::None,
+        roofline_s: 0.0,
+        work,
+        rf: c.rf,
+    }
 }
 
 fn fit(v: u128) -> Result<u64, String> {
