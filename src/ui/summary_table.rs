@@ -6,6 +6,7 @@
 //! Everything that needs all rows reads the analysis, not the DOM: the totals, the stage subtotals, the Markdown
 //! copy. Printing renders every row.
 
+use std::fmt::Write as _;
 use std::ops::Range;
 use std::rc::Rc;
 
@@ -210,31 +211,48 @@ fn column_widths(a: &Analysis) -> [f64; 12] {
     ]
 }
 
-/// The `<colgroup>` of fixed column widths and the table's minimum width; `vs` adds the comparison's column.
-fn columns(a: &Analysis, vs: bool) -> (Html, String) {
+/// The table's style: its minimum width and each column's width (`--w1`, `--w2`, …, in the table's font) and its
+/// share of spare room (`--c1`, …); static/style.css sizes the cells from them. `vs` adds the comparison's column.
+///
+/// The rows are flex rows rather than table rows, each of fixed height and containing its layout: a number that
+/// changes then lays out its own row, where a table laid out all of its rows again on every slider step. Each
+/// column is at least its width and takes a share of spare room in proportion to it, as the fixed table did.
+fn columns(a: &Analysis, vs: bool) -> String {
     // 17px is the cell padding and border.
     let mut widths = column_widths(a).to_vec();
     if vs {
         widths.push(9.0); // −292.4 M
     }
     let total: f64 = widths.iter().sum();
-    let cols = html! {
-        <colgroup>
-            { for widths.iter().map(|w| html! { <col style={format!("width:calc({w:.1}ch + 17px)")} /> }) }
-        </colgroup>
-    };
     let pad = 17 * widths.len();
-    (
-        cols,
-        format!("width:max(100%, calc({total:.1}ch + {pad}px))"),
-    )
+    let mut style = format!("width:max(100%, calc({total:.1}ch + {pad}px))");
+    for (i, w) in widths.iter().enumerate() {
+        let _ = write!(
+            style,
+            ";--c{k}:{w:.1};--w{k}:calc({w:.1}ch + 17px)",
+            k = i + 1
+        );
+    }
+    // A diagnostic spans the columns after the type: their widths and shares summed, so the cells before it keep
+    // the widths they have in the other rows.
+    let rest = &widths[DIAGNOSTIC_FROM..];
+    let sum: f64 = rest.iter().sum();
+    let _ = write!(
+        style,
+        ";--cd:{sum:.1};--wd:calc({sum:.1}ch + {}px)",
+        17 * rest.len()
+    );
+    style
 }
+
+/// The column a row's diagnostic starts in (after the index, the path and the type).
+const DIAGNOSTIC_FROM: usize = 3;
 
 /// A spacer row standing in for `rows` rows that are not rendered, across `columns` columns.
 fn spacer(rows: usize, columns: usize) -> Html {
     html! {
         if rows > 0 {
-            <tr class="spacer" aria-hidden="true">
+            <tr class="spacer" role="none" aria-hidden="true">
                 <td colspan={columns.to_string()} style={format!("height:{}px", rows as f64 * ROW_HEIGHT)}></td>
             </tr>
         }
@@ -350,7 +368,7 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
         row_window(n, *first_row, view_rows())
     };
     let comparison = p.compared.as_ref();
-    let (cols, table_style) = columns(a, comparison.is_some());
+    let table_style = columns(a, comparison.is_some());
     let ncols = if comparison.is_some() { 13 } else { 12 };
     let timing = Rc::new((a.options.dtype, a.options.device.clone()));
     // Each row's match in A: its MACs and key.
@@ -379,10 +397,11 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
                 <div class="notice error" role="alert">{ "The network has too many layer calls; only the first ones are listed." }</div>
             }
             <div class={classes!("table-wrap", "layers-wrap", long.then_some("long"))} ref={wrap} {onscroll}>
-                <table class="summary layers" id="summary" style={table_style} aria-rowcount={(n + 2).to_string()}
+                <table class="summary layers" id="summary" role="table" style={table_style} aria-rowcount={(n + 2).to_string()}
                     data-rows={n.to_string()} data-first={shown.start.to_string()} data-last={shown.end.to_string()}>
-                    { cols }
-                    <thead><tr aria-rowindex="1">
+                    // Explicit roles: the rows are laid out as grids, and a table whose parts are not displayed as
+                    // table parts loses their meaning to assistive technology without them.
+                    <thead role="rowgroup"><tr role="row" aria-rowindex="1">
                         <th>{ "#" }</th><th>{ "Layer" }</th><th>{ "Type" }</th><th>{ "Output shape" }</th>
                         <th class="num">{ "Params" }</th><th class="num">{ "MACs" }</th>
                         <th class="num" title="output activations">{ "Activations" }</th>
@@ -394,7 +413,7 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
                             <th class="num" title="MACs of this layer minus those of its match in the baseline A">{ "vs A" }</th>
                         }
                     </tr></thead>
-                    <tbody {onkeydown}>
+                    <tbody role="rowgroup" {onkeydown}>
                         { spacer(shown.start, ncols) }
                         { for a.rows[shown.clone()].iter().map(|r| {
                             let selected = sel.as_ref().is_some_and(|s| s.highlights(r));
@@ -405,7 +424,7 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
                         }) }
                         { spacer(n - shown.end, ncols) }
                     </tbody>
-                    <tfoot><tr class="total-row" aria-rowindex={(n + 2).to_string()}>
+                    <tfoot role="rowgroup"><tr class="total-row" role="row" aria-rowindex={(n + 2).to_string()}>
                         <td></td><td>{ "Total" }</td><td></td><td></td>
                         <td class="num">{ thousands(t.params) }</td>
                         <td class="num" title={thousands(t.macs)}>{ si(t.macs as f64) }</td>

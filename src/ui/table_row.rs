@@ -91,7 +91,7 @@ pub fn table_row(p: &TableRowProps) -> Html {
                 seconds(s.roofline_s)
             );
             html! {
-                <tr class={classes} tabindex="0" aria-selected={p.selected.to_string()} {onclick} {onkeydown}
+                <tr class={classes} role="row" tabindex="0" aria-selected={p.selected.to_string()} {onclick} {onkeydown}
                     data-path={r.path.clone()} data-index={r.index.to_string()} aria-rowindex={(r.index + 2).to_string()}>
                     { head }
                     <td class="shape">{ s.output.display_with_batch(p.batch) }</td>
@@ -122,7 +122,7 @@ pub fn table_row(p: &TableRowProps) -> Html {
                 .map_or((String::new(), false), |d| (d.to_string(), d.is_cause()));
             classes.push(if cause { "bad" } else { "skipped" });
             html! {
-                <tr class={classes} tabindex="0" aria-selected={p.selected.to_string()} {onclick} {onkeydown}
+                <tr class={classes} role="row" tabindex="0" aria-selected={p.selected.to_string()} {onclick} {onkeydown}
                     data-path={r.path.clone()} data-index={r.index.to_string()} aria-rowindex={(r.index + 2).to_string()}>
                     { head }
                     // One line like every row (the table relies on a fixed row height); the whole message is in
