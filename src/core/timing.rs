@@ -20,6 +20,7 @@
 //! Checked against DeepBench's cuDNN times (`convscope validate`, `tests/native/timing.rs`).
 
 pub mod calibrate;
+pub mod cpu;
 pub mod gemm;
 pub mod terms;
 pub mod validate;
@@ -160,6 +161,9 @@ fn alignment(dtype: Dtype) -> u64 {
 
 /// The terms of one row's own kernel.
 pub fn terms(s: &Stats, dtype: Dtype, device: &Device) -> Terms {
+    if device.kind == DeviceKind::Cpu {
+        return cpu::terms(s, dtype, device);
+    }
     let bandwidth = device.bandwidth * gemm::BANDWIDTH_EFFICIENCY * device.bandwidth_scale;
     let flops = s.work_flops as f64;
     let traffic = s.traffic_bytes() as f64;
@@ -178,14 +182,17 @@ pub fn terms(s: &Stats, dtype: Dtype, device: &Device) -> Terms {
             compute_s,
             bytes,
             bandwidth,
+            // The text keeps saying the model's share even for a calibrated bandwidth, as it always has.
+            bandwidth_share: gemm::BANDWIDTH_EFFICIENCY,
             memory_s: bytes / bandwidth,
+            sequential: false,
             floor_s: device.floor_s,
         }
     };
     let g = match s.work {
         Work::None => return Terms::none(Path::NoKernel),
         Work::Elementwise => {
-            // Element-wise arithmetic runs on the general-purpose units of a GPU, at the dtype's rate on a CPU.
+            // Element-wise arithmetic runs on the general-purpose units of a GPU, at the dtype's rate on Apple's.
             let rate = match device.kind {
                 DeviceKind::Gpu => cuda,
                 DeviceKind::AppleGpu | DeviceKind::Cpu => device.sustained_for(dtype),
