@@ -88,11 +88,14 @@ fn calibrated_on_resnet18_the_cpu_model_predicts_resnet50_and_mobilenet_v2() {
         Device::find(&device.link_key()).map(|d| d.link_key()),
         Some(device.link_key())
     );
-    for (net, batch) in [
-        ("resnet50", 1),
-        ("resnet50", 16),
-        ("mobilenet_v2", 1),
-        ("mobilenet_v2", 16),
+    // Held out: the goal is a median per-layer error of ×1.25. resnet50 meets it at both batches; mobilenet_v2
+    // does not yet (×1.37 at batch 1, ×1.26 at 16: its batch norms and activations run faster per byte than
+    // resnet18's, which set the model's constants), so its bounds only keep it from getting worse.
+    for (net, batch, median) in [
+        ("resnet50", 1, 1.25),
+        ("resnet50", 16, 1.25),
+        ("mobilenet_v2", 1, 1.40),
+        ("mobilenet_v2", 16, 1.30),
     ] {
         let f = figures(net, batch, &device);
         eprintln!(
@@ -103,6 +106,7 @@ fn calibrated_on_resnet18_the_cpu_model_predicts_resnet50_and_mobilenet_v2() {
             f.within_2 * 100.0,
             f.spearman
         );
+        assert!(f.median_factor <= median, "{net} b{batch}: {f:?}");
         assert!(f.within_2 >= 0.85, "{net} b{batch}: {f:?}");
         assert!(f.spearman >= 0.95, "{net} b{batch}: {f:?}");
     }

@@ -106,12 +106,11 @@ pub fn terms(s: &Stats, dtype: Dtype, device: &Device) -> Terms {
             _ => make(pass, 1.0, (traffic, 1.0, false), 1.0),
         },
         Work::Gemm(g) => {
-            let bytes = (traffic - (g.skipped_input.saturating_mul(dtype.bytes())) as f64).max(0.0);
             if s.kind == OpKind::Linear {
                 return make(
                     Path::Untiled,
                     LINEAR_EFFICIENCY,
-                    (bytes, REORDER_EFFICIENCY, true),
+                    (traffic, REORDER_EFFICIENCY, true),
                     1.0,
                 );
             }
@@ -121,14 +120,16 @@ pub fn terms(s: &Stats, dtype: Dtype, device: &Device) -> Terms {
                 return make(
                     Path::Untiled,
                     NATIVE_GEMM_EFFICIENCY,
-                    (bytes, 1.0, false),
+                    (traffic, 1.0, false),
                     1.0,
                 );
             }
+            // The reorders copy the whole input, also the pixels a strided window skips (the GPU model leaves
+            // those out): all of the read-once traffic passes through them.
             make(
                 Path::Untiled,
                 CONV_EFFICIENCY,
-                (bytes, REORDER_EFFICIENCY, true),
+                (traffic, REORDER_EFFICIENCY, true),
                 1.0,
             )
         }
