@@ -11,13 +11,17 @@
 //! - **memory**: the read-once bytes (minus input a strided window skips) at 80% of the datasheet bandwidth.
 //! - **floor**: the launch and library overhead of any kernel, per device.
 //!
-//! On CPUs and Apple GPUs (no SMs or published tile sizes) there is no tile or wave quantisation: compute is the
-//! FLOPs at the sustained peak, plus the same memory term and the device's per-operator floor.
+//! On Apple GPUs (no SMs or published tile sizes) there is no tile or wave quantisation: compute is the FLOPs at
+//! the sustained peak, plus the same memory term and the device's floor. On CPUs the path PyTorch's CPU backend
+//! takes decides ([`cpu`]): convolutions in oneDNN with layout reorders that run in sequence with the arithmetic
+//! (`floor + compute + memory`), small-batch 1×1 convolutions as a BLAS GEMM, and per-kind bandwidth shares and
+//! floors for batch norm, activations and pooling.
 //!
 //! With [`TimeOptions::fused`] a batch norm and activations right after a convolution or linear layer are folded
 //! into its kernel, as an inference engine (TensorRT, torch.compile) does: their rows take no time and say so.
 //!
-//! Checked against DeepBench's cuDNN times (`convscope validate`, `tests/native/timing.rs`).
+//! Checked against DeepBench's cuDNN times (`convscope validate`, `tests/native/timing.rs`) and, on a CPU, against
+//! PyTorch's measured times (`tests/native/cpu_model.rs`).
 
 pub mod calibrate;
 pub mod cpu;
@@ -38,6 +42,8 @@ pub const DESCRIPTION: &str = "Time per kernel = floor (launch and library overh
     Compute: convolutions and linear layers as GEMMs, cut into tiles that run in waves over the GPU's SMs at the \
     sustained peak (clocks under load) of tensor cores when the channels are aligned, else CUDA cores; Winograd \
     for fp32 3×3; no tiles on CPUs and Apple GPUs. Memory: read-once bytes at 80% of the datasheet bandwidth. \
+    On a CPU, PyTorch's paths: oneDNN convolutions reorder their tensors before and after the arithmetic (the two \
+    add up), and batch norm, activations and pooling reach their own shares of the bandwidth. \
     Norms, activations and adds are kernels of their own unless fused. Bound: compute, memory, overhead (the \
     floor dominates) or underfilled (compute-bound with most SMs idle). Roofline (best case) = \
     max(FLOPs / datasheet peak, read-once bytes / datasheet bandwidth). Checked against DeepBench's cuDNN times.";

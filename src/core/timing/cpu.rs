@@ -32,38 +32,40 @@ use crate::core::timing::gemm::BANDWIDTH_EFFICIENCY;
 use crate::core::timing::terms::{Path, Terms};
 use crate::core::timing::work::Work;
 
-/// oneDNN's layout reorders (and BLAS's packing) gather 16 channels from 16 planes: strided access that reaches
-/// an eighth of the streaming bandwidth (resnet18's 3×3 convolutions at batch 1, whose 2–9 MB of weights are
-/// reordered on every call, and its depthwise-free layers: 0.11–0.13).
+/// oneDNN's layout reorders (and BLAS's packing) gather 16 channels from 16 planes: strided passes that reach
+/// about an eighth of the streaming bandwidth (fitted on resnet18: 0.11–0.15). They are what a 3×3 layer on 7×7
+/// maps at batch 1 spends half its time on (9.4 MB of weights reordered for 49 output pixels).
 pub const REORDER_EFFICIENCY: f64 = 0.125;
 
-/// A dense convolution in oneDNN's direct or brgemm kernel sustains the core's FMA peak (resnet18's 3×3 layers:
-/// 0.9–1.0 of the calibrated peak).
+/// A dense convolution in oneDNN's direct or brgemm kernels runs at the FMA peak: the calibrated compute scale is
+/// set mostly by these layers.
 pub const CONV_EFFICIENCY: f64 = 1.0;
 
-/// PyTorch's native path calls BLAS `sgemm` with the short reductions of a 1×1 convolution (k = input channels);
-/// MKL runs its 256-bit (AVX2) kernels on AMD processors: half the AVX-512 FMA peak.
+/// PyTorch's native path calls BLAS `sgemm`, MKL 2024 in the wheels (`torch.__config__.show()`), which on AMD
+/// processors runs 256-bit (AVX2) kernels: half the AVX-512 FMA peak. resnet18 has no stride-1 1×1 layer, so
+/// this one is not fitted on it (an assumption; resnet50's and mobilenet_v2's 1×1 layers at batch 1 agree).
 pub const NATIVE_GEMM_EFFICIENCY: f64 = 0.5;
 
 /// A linear layer at small batch is a matrix-vector product: its arithmetic reaches a quarter of the peak
-/// (resnet18's classifier at batch 1 and 16).
+/// (resnet18's classifier at batch 1 and 16: 0.24–0.28).
 pub const LINEAR_EFFICIENCY: f64 = 0.25;
 
 /// Batch norm writes a fresh output (a write-allocate costs a read for ownership: three transfers for the two
-/// counted) after a pass over the per-channel statistics: half the streaming bandwidth (resnet18: 0.52–0.58).
+/// counted) after a pass over the per-channel statistics: half the streaming bandwidth (resnet18: 0.50–0.58).
 pub const NORM_BANDWIDTH: f64 = 0.5;
 /// Batch norm's `forward` checks its mode and running statistics in Python and the native kernel builds the
-/// per-channel scale and shift: two and a half times a convolution's dispatch (resnet18: 2.4).
+/// per-channel scale and shift: two and a half times a convolution's dispatch (resnet18: 2.3–2.7).
 pub const NORM_FLOOR: f64 = 2.5;
 
 /// torchvision's activations and residual adds run in place: the write goes to the line just read, so the two
-/// transfers counted cost less than two (resnet18: 1.4× the streaming rate per counted byte).
+/// transfers counted cost less than two (resnet18: 1.2–1.4× the streaming rate per counted byte).
 pub const IN_PLACE_BANDWIDTH: f64 = 1.4;
-/// An activation module's `forward` is one call into a vectorised kernel: 0.6 of a convolution's dispatch.
+/// An activation module's `forward` is one call into a vectorised kernel: 0.6 of a convolution's dispatch
+/// (resnet18: 0.5–0.64).
 pub const IN_PLACE_FLOOR: f64 = 0.6;
 
 /// PyTorch's CPU max pooling also records the argmax of every window in a scalar loop: 0.3% of the FMA peak per
-/// window element (resnet18's max pool at batch 1 and 16: 0.29–0.30%).
+/// counted FLOP (resnet18's max pool at batch 1 and 16: 0.29–0.31%).
 pub const POOL_EFFICIENCY: f64 = 0.003;
 
 /// The terms of one row's kernel on a CPU.
@@ -133,5 +135,65 @@ pub fn terms(s: &Stats, dtype: Dtype, device: &Device) -> Terms {
                 1.0,
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::analysis::{analyse, Options};
+    use crate::core::format;
+
+    /// The last row's stats and CPU terms of `spec` at `batch` on the laptop preset.
+    fn last(spec: &str, batch: u64) -> (Stats, Terms) {
+        let device = Device::find("laptop_cpu").expect("laptop_cpu");
+        let a = analyse(
+            &format::parse(spec).expect("spec"),
+            &Options {
+                batch,
+                device: device.clone(),
+                ..Options::default()
+            },
+        );
+        let s = a.rows.last().and_then(|r| r.stats).expect("stats");
+        (s, terms(&s, Dtype::Fp32, &device))
+    }
+
+    #[test]
+    fn a_onednn_convolution_adds_its_reorders_to_its_arithmetic() {
+        // 64 → 64 filters 3×3 on 56×56 at batch 1: 2·64·64·9·56·56 FLOPs; input, weights and output in fp32.
+        let (_, t) = last("v1/64x56x56/conv(64,3,p1,nobias)", 1);
+        let flops = 2.0 * 64.0 * 64.0 * 9.0 * 3136.0;
+        let bytes = 4.0 * (64.0 * 3136.0 + 64.0 * 64.0 * 9.0 + 64.0 * 3136.0);
+        // Intel's datasheet: 358.4 GFLOP/s, 68.3 GB/s (80% achievable), a 5 µs floor.
+        let expected = 5e-6 + flops / 358.4e9 + bytes / (68.3e9 * 0.8 * REORDER_EFFICIENCY);
+        assert!(t.sequential);
+        assert!((t.time_s() - expected).abs() < 1e-12, "{t:?}");
+        assert!(t.explain().contains("time = floor + compute + memory"));
+    }
+
+    #[test]
+    fn a_stride_1_pointwise_convolution_under_batch_16_is_a_blas_gemm() {
+        let spec = "v1/256x14x14/conv(64,1,nobias)";
+        let (_, small) = last(spec, 1);
+        assert!(!small.sequential);
+        assert!((small.rate - 358.4e9 * NATIVE_GEMM_EFFICIENCY).abs() < 1.0);
+        // From batch 16, and strided at any batch, PyTorch hands it to oneDNN.
+        let (_, large) = last(spec, 16);
+        assert!(large.sequential && (large.rate - 358.4e9).abs() < 1.0);
+        let (_, strided) = last("v1/256x14x14/conv(64,1,s2,nobias)", 1);
+        assert!(strided.sequential);
+    }
+
+    #[test]
+    fn batch_norm_and_in_place_activations_have_their_own_floor_and_bandwidth() {
+        let (s, bn) = last("v1/64x56x56/bn", 1);
+        assert!((bn.floor_s - 5e-6 * NORM_FLOOR).abs() < 1e-15);
+        let bw = 68.3e9 * 0.8 * NORM_BANDWIDTH;
+        assert!((bn.memory_s - s.traffic_bytes() as f64 / bw).abs() < 1e-15);
+        assert!(!bn.sequential);
+        let (_, relu) = last("v1/64x56x56/relu", 1);
+        assert!((relu.floor_s - 5e-6 * IN_PLACE_FLOOR).abs() < 1e-15);
+        assert!((relu.bandwidth - 68.3e9 * 0.8 * IN_PLACE_BANDWIDTH).abs() < 1.0);
     }
 }
