@@ -61,10 +61,10 @@ pub struct Terms {
     /// The tiles, waves and split-K of a tiled product.
     pub plan: Option<Plan>,
     pub compute_s: f64,
-    /// Bytes the kernel moves (read-once traffic, minus input a strided window skips).
+    /// Bytes the kernel moves (read-once traffic; on a GPU minus input a strided window skips).
     pub bytes: f64,
-    /// Achievable bandwidth: the datasheet figure × [`crate::core::timing::gemm::BANDWIDTH_EFFICIENCY`] (on a CPU, × the share of the pass:
-    /// [`crate::core::timing::cpu`]).
+    /// Achievable bandwidth: the datasheet figure × [`crate::core::timing::gemm::BANDWIDTH_EFFICIENCY`] (on a CPU
+    /// also × the share of its kind of pass, [`crate::core::timing::cpu`]).
     pub bandwidth: f64,
     /// `bandwidth` as a share of the datasheet figure.
     pub bandwidth_share: f64,
@@ -151,7 +151,7 @@ impl Terms {
             self.bandwidth_share * 100.0,
             seconds(self.memory_s),
             if self.sequential {
-                " (layout reorders, before and after the arithmetic)"
+                " (layout reorders and packing, before and after the arithmetic)"
             } else {
                 ""
             }
