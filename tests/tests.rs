@@ -46,6 +46,9 @@ mod timing;
 // Measured times beside the estimate, calibration, bad measurement files.
 #[path = "native/measured.rs"]
 mod measured;
+// The CPU time model, calibrated on resnet18's measured CPU times, against resnet50's and mobilenet_v2's.
+#[path = "native/cpu_model.rs"]
+mod cpu_model;
 // Charts drawn to SVG: what is drawn matches the analysis; hit tests find every mark.
 #[path = "native/charts.rs"]
 mod charts;

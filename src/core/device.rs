@@ -16,7 +16,8 @@ pub enum DeviceKind {
     Gpu,
     /// An Apple GPU: no published SM count or tile sizes, so no tile or wave quantisation.
     AppleGpu,
-    /// A CPU: no tiles or waves either.
+    /// A CPU: no tiles or waves either; the path PyTorch's CPU backend takes for each kind of layer decides
+    /// ([`crate::core::timing::cpu`]).
     Cpu,
 }
 
@@ -408,7 +409,8 @@ impl Device {
                     sms: 0,
                     split_k: true,
                     floor_s: 5.0 * US,
-                    source: "no tile/wave model (CPU); base-clock peak; 5 µs per-operator floor (assumed)",
+                    source: "PyTorch's CPU paths per kind of layer (no tiles or waves); base-clock peak; 5 µs \
+                             per-operator floor (assumed)",
                 },
             ),
         ]

@@ -11,15 +11,20 @@
 //! - **memory**: the read-once bytes (minus input a strided window skips) at 80% of the datasheet bandwidth.
 //! - **floor**: the launch and library overhead of any kernel, per device.
 //!
-//! On CPUs and Apple GPUs (no SMs or published tile sizes) there is no tile or wave quantisation: compute is the
-//! FLOPs at the sustained peak, plus the same memory term and the device's per-operator floor.
+//! On Apple GPUs (no SMs or published tile sizes) there is no tile or wave quantisation: compute is the FLOPs at
+//! the sustained peak, plus the same memory term and the device's floor. On CPUs the path PyTorch's CPU backend
+//! takes decides ([`cpu`]): convolutions in oneDNN with layout reorders that run in sequence with the arithmetic
+//! (`floor + compute + memory`), small-batch 1×1 convolutions as a BLAS GEMM, and per-kind bandwidth shares and
+//! floors for batch norm, activations and pooling.
 //!
 //! With [`TimeOptions::fused`] a batch norm and activations right after a convolution or linear layer are folded
 //! into its kernel, as an inference engine (TensorRT, torch.compile) does: their rows take no time and say so.
 //!
-//! Checked against DeepBench's cuDNN times (`convscope validate`, `tests/native/timing.rs`).
+//! Checked against DeepBench's cuDNN times (`convscope validate`, `tests/native/timing.rs`) and, on a CPU, against
+//! PyTorch's measured times (`tests/native/cpu_model.rs`).
 
 pub mod calibrate;
+pub mod cpu;
 pub mod gemm;
 pub mod terms;
 pub mod validate;
@@ -37,6 +42,8 @@ pub const DESCRIPTION: &str = "Time per kernel = floor (launch and library overh
     Compute: convolutions and linear layers as GEMMs, cut into tiles that run in waves over the GPU's SMs at the \
     sustained peak (clocks under load) of tensor cores when the channels are aligned, else CUDA cores; Winograd \
     for fp32 3×3; no tiles on CPUs and Apple GPUs. Memory: read-once bytes at 80% of the datasheet bandwidth. \
+    On a CPU, PyTorch's paths: oneDNN convolutions reorder their tensors before and after the arithmetic (the two \
+    add up), and batch norm, activations and pooling reach their own shares of the bandwidth. \
     Norms, activations and adds are kernels of their own unless fused. Bound: compute, memory, overhead (the \
     floor dominates) or underfilled (compute-bound with most SMs idle). Roofline (best case) = \
     max(FLOPs / datasheet peak, read-once bytes / datasheet bandwidth). Checked against DeepBench's cuDNN times.";
@@ -160,6 +167,9 @@ fn alignment(dtype: Dtype) -> u64 {
 
 /// The terms of one row's own kernel.
 pub fn terms(s: &Stats, dtype: Dtype, device: &Device) -> Terms {
+    if device.kind == DeviceKind::Cpu {
+        return cpu::terms(s, dtype, device);
+    }
     let bandwidth = device.bandwidth * gemm::BANDWIDTH_EFFICIENCY * device.bandwidth_scale;
     let flops = s.work_flops as f64;
     let traffic = s.traffic_bytes() as f64;
@@ -178,14 +188,17 @@ pub fn terms(s: &Stats, dtype: Dtype, device: &Device) -> Terms {
             compute_s,
             bytes,
             bandwidth,
+            // The text keeps saying the model's share even for a calibrated bandwidth, as it always has.
+            bandwidth_share: gemm::BANDWIDTH_EFFICIENCY,
             memory_s: bytes / bandwidth,
+            sequential: false,
             floor_s: device.floor_s,
         }
     };
     let g = match s.work {
         Work::None => return Terms::none(Path::NoKernel),
         Work::Elementwise => {
-            // Element-wise arithmetic runs on the general-purpose units of a GPU, at the dtype's rate on a CPU.
+            // Element-wise arithmetic runs on the general-purpose units of a GPU, at the dtype's rate on Apple's.
             let rate = match device.kind {
                 DeviceKind::Gpu => cuda,
                 DeviceKind::AppleGpu | DeviceKind::Cpu => device.sustained_for(dtype),

@@ -3,7 +3,7 @@
 
 use crate::core::analysis::Bound;
 use crate::core::report::{seconds, si};
-use crate::core::timing::gemm::{Plan, BANDWIDTH_EFFICIENCY};
+use crate::core::timing::gemm::Plan;
 
 /// The kernel a row runs as, which decides its compute rate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,11 +61,17 @@ pub struct Terms {
     /// The tiles, waves and split-K of a tiled product.
     pub plan: Option<Plan>,
     pub compute_s: f64,
-    /// Bytes the kernel moves (read-once traffic, minus input a strided window skips).
+    /// Bytes the kernel moves (read-once traffic; on a GPU minus input a strided window skips).
     pub bytes: f64,
-    /// Achievable bandwidth: the datasheet figure × [`BANDWIDTH_EFFICIENCY`].
+    /// Achievable bandwidth: the datasheet figure × [`crate::core::timing::gemm::BANDWIDTH_EFFICIENCY`] (on a CPU
+    /// also × the share of its kind of pass, [`crate::core::timing::cpu`]).
     pub bandwidth: f64,
+    /// `bandwidth` as a share of the datasheet figure.
+    pub bandwidth_share: f64,
     pub memory_s: f64,
+    /// The memory passes run before and after the arithmetic instead of overlapping it (a CPU convolution's layout
+    /// reorders): `time = floor + compute + memory`.
+    pub sequential: bool,
     /// Launch and library overhead of the kernel.
     pub floor_s: f64,
 }
@@ -81,15 +87,19 @@ impl Terms {
             compute_s: 0.0,
             bytes: 0.0,
             bandwidth: 0.0,
+            bandwidth_share: 0.0,
             memory_s: 0.0,
+            sequential: false,
             floor_s: 0.0,
         }
     }
 
-    /// `floor + max(compute, memory)`: a kernel's fixed cost does not overlap its work, compute and memory do.
+    /// `floor + max(compute, memory)`: a kernel's fixed cost does not overlap its work, compute and memory do
+    /// (unless the memory passes are [`Terms::sequential`]: then `floor + compute + memory`).
     pub fn time_s(&self) -> f64 {
         match self.path {
             Path::NoKernel | Path::Fused => 0.0,
+            _ if self.sequential => self.floor_s + self.compute_s + self.memory_s,
             _ => self.floor_s + self.compute_s.max(self.memory_s),
         }
     }
@@ -135,18 +145,28 @@ impl Terms {
             ));
         }
         lines.push(format!(
-            "memory: {}B at {}B/s ({:.0}% of datasheet) = {}",
+            "memory: {}B at {}B/s ({:.0}% of datasheet) = {}{}",
             si(self.bytes),
             si(self.bandwidth),
-            BANDWIDTH_EFFICIENCY * 100.0,
-            seconds(self.memory_s)
+            self.bandwidth_share * 100.0,
+            seconds(self.memory_s),
+            if self.sequential {
+                " (layout reorders and packing, before and after the arithmetic)"
+            } else {
+                ""
+            }
         ));
         lines.push(format!(
             "floor: {} (launch and library)",
             seconds(self.floor_s)
         ));
         lines.push(format!(
-            "time = floor + max(compute, memory) = {} ({})",
+            "time = floor + {} = {} ({})",
+            if self.sequential {
+                "compute + memory"
+            } else {
+                "max(compute, memory)"
+            },
             seconds(self.time_s()),
             self.bound().key()
         ));
