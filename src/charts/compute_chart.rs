@@ -508,12 +508,20 @@ fn finding(
         .filter(|t| t.last().is_some_and(|s| *s > 0.0))
         .and_then(|t| t.get(quarter - 1))
         .map(|t| percent(*t));
+    // Beside measured time, the other time is the estimate.
+    let of_time = if metric == Metric::Measured {
+        "estimated time"
+    } else {
+        "time"
+    };
     match (compact, time) {
         (true, None) => format!("first {quarter} of {n} {noun}s: {first} of {what}"),
-        (true, Some(t)) => format!("first {quarter} of {n} {noun}s: {first} of {what}, {t} of time"),
+        (true, Some(t)) => {
+            format!("first {quarter} of {n} {noun}s: {first} of {what}, {t} of {of_time}")
+        }
         (false, time) => format!(
             "the first {quarter} of {n} {noun}s do {first} of the {what}{}; half is reached after {half} ({})",
-            time.map_or(String::new(), |t| format!(" and take {t} of the time")),
+            time.map_or(String::new(), |t| format!(" and take {t} of the {of_time}")),
             percent(half as f64 / n as f64)
         ),
     }

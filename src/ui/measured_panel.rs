@@ -144,7 +144,7 @@ pub fn measured_panel(p: &MeasuredPanelProps) -> Html {
             return html! {
                 <section class="card measured-card" id="measured" aria-labelledby="measured-h" data-applies="false">
                     { heading }
-                    <p class="notice error" role="status">{ format!("The measurement does not apply to the page as it is now: {e}. The measured column is hidden until it does.") }</p>
+                    <p class="notice error" role="status">{ format!("The measurement does not apply to the page as it is now: {e}. The measured column is hidden, and the link leaves the times out, until it does.") }</p>
                     <div class="compare-actions">{ actions }</div>
                 </section>
             };

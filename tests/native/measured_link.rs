@@ -52,7 +52,13 @@ fn measured_times_travel_in_the_link_and_land_on_the_same_rows() {
     measured::check_setting(&a, &m).expect("same batch and dtype");
     let matched = measured::match_rows(&a, &m).expect("matches");
     let value = measured::to_link(&m, &matched).encode().expect("encodes");
-    // 60 module calls of 4 characters and the 8 residual adds' dots, plus the header.
+    // The whole network (0.69455 s) and conv1 (96.521 ms), bn1 (35.260 ms) as docs/measurement.md works them out:
+    // m × 10^e ps, e × 100000 + m in base 36.
+    assert!(
+        value.starts_with("1,16,fp32,x86_64,ghpr,exftdm64"),
+        "{value}"
+    );
+    // 60 module calls of 4 characters and the dots of the 8 residual adds and the flatten, plus the header.
     assert!(value.len() < 300, "{} characters: {value}", value.len());
     let mut state = fragment::State::new(
         presets::find("resnet18")
@@ -170,4 +176,45 @@ fn bad_measurement_files_say_what_is_wrong() {
         e.contains("measured in fp16, this page computes in fp32"),
         "{e}"
     );
+}
+
+#[test]
+fn the_compute_chart_draws_measured_time_per_layer() {
+    use convscope::charts::compute_chart::{draw_measured, ComputeOptions};
+    use convscope::charts::{HitShape, Metric};
+    use plotters::prelude::{IntoDrawingArea, SVGBackend};
+
+    let a = resnet18(16);
+    let m = measured::decode(&fixture("resnet18_b16_cpu.json")).expect("decodes");
+    let matched = measured::match_rows(&a, &m).expect("matches");
+    let options = ComputeOptions {
+        metric: Metric::Measured,
+        ..ComputeOptions::default()
+    };
+    let mut svg = String::new();
+    let layout = {
+        let root = SVGBackend::with_string(&mut svg, (960, 540)).into_drawing_area();
+        draw_measured(root, &a, None, Some(&matched.rows), &options).expect("draws")
+    };
+    assert!(svg.contains("cumulative estimated time share"));
+    // Each bar's height is its layer's time as the file gives it, on an axis up to 105% of the longest (maxpool).
+    let want = fixture_times("resnet18_b16_cpu.json");
+    let longest = want.iter().map(|w| w.2).fold(0.0, f64::max);
+    let panel = layout.panels[0];
+    let px_per_s = (panel.height() - 1) as f64 / (longest * 1.05);
+    for (path, call, t) in want {
+        let i = a
+            .rows
+            .iter()
+            .position(|r| r.path == path && u64::from(r.call) == call + 1)
+            .expect("row");
+        let HitShape::Bar { mark, .. } = &layout.targets[i].shape else {
+            panic!("a bar");
+        };
+        assert!(
+            (mark.height() as f64 - t * px_per_s).abs() <= 1.0,
+            "{path}#{call}: {} px for {t} s",
+            mark.height()
+        );
+    }
 }
