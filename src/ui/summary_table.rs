@@ -224,7 +224,7 @@ fn columns(a: &Analysis, vs: bool, measured: bool) -> (Html, String) {
         widths.push(9.0); // −292.4 M
     }
     if measured {
-        widths.extend([9.0, 6.0]); // 542.67 µs, 12.34
+        widths.extend([9.0, 8.5]); // 542.67 µs, "Meas ÷ est"
     }
     let total: f64 = widths.iter().sum();
     let cols = html! {
