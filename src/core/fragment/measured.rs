@@ -9,7 +9,9 @@
 pub struct MeasuredLink {
     /// Where they were measured, shortened to letters, digits and `._-()` (at most [`MAX_NAME`] characters).
     pub device_name: String,
+    /// The batch it was measured at.
     pub batch: u64,
+    /// The dtype it was measured in (`fp32`…), as the file names it.
     pub dtype: String,
     /// The whole network's measured time.
     pub total_s: f64,

@@ -13,6 +13,7 @@ use crate::core::timing::validate::{self, Figures};
 pub struct Calibration {
     /// The calibrated device; its key is its link form (`cal:…`).
     pub device: Device,
+    /// The fitted scales and floor.
     pub fit: Fit,
     /// Per-layer figures with the analysis' device, and with the calibrated one.
     pub before: Figures,
