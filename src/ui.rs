@@ -18,6 +18,8 @@ mod header;
 mod import_drop;
 mod insert_menu;
 mod layer_list;
+mod measured_load;
+mod measured_panel;
 mod node_editor;
 mod node_item;
 mod notice_bar;

@@ -19,6 +19,9 @@ mod format;
 // Old and mangled links open the same network; the fragment codec reads every field.
 #[path = "native/links.rs"]
 mod links;
+// Measured times in links (`meas=`), the app's calibration, and bad measurement files' messages.
+#[path = "native/measured_link.rs"]
+mod measured_link;
 // `src/core` stays pure.
 #[path = "native/layering.rs"]
 mod layering;

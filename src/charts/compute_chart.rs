@@ -12,13 +12,13 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use crate::charts::axis::{dashes, percent, si, si_unit, Frame};
-use crate::charts::group::{bars_to_reach, cumulative_share, groups, Group, Grouping};
+use crate::charts::group::{bars_to_reach, cumulative_share, groups, groups_of, Group, Grouping};
 use crate::charts::hit::{ChartLayout, HitShape, HitTarget, PixelRect};
 use crate::charts::legend::{anchored, font, header, Item, Mark};
 use crate::charts::metric::Metric;
 use crate::charts::palette::{Palette, Theme};
 use crate::charts::ChartError;
-use crate::core::analysis::Analysis;
+use crate::core::analysis::{Analysis, Stats};
 use crate::core::cost::OpKind;
 
 /// What the compute chart shows.
@@ -55,10 +55,31 @@ pub fn draw<DB: DrawingBackend>(
     base: Option<&Analysis>,
     options: &ComputeOptions,
 ) -> Result<ChartLayout, ChartError> {
+    draw_measured(root, analysis, base, None, options)
+}
+
+/// [`draw`] with each row's measured time, if a measurement is loaded: the `measured` metric's bars, and a third
+/// cumulative line, the measured time's share, beside the metric's and the estimated time's.
+pub fn draw_measured<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    analysis: &Analysis,
+    base: Option<&Analysis>,
+    measured: Option<&[Option<f64>]>,
+    options: &ComputeOptions,
+) -> Result<ChartLayout, ChartError> {
     let frame = Frame::new(root.dim_in_pixel());
     let pal = options.theme.palette();
     root.fill(&pal.background)?;
-    let bars = groups(analysis, options.grouping, options.metric);
+    let measured_time = |i: usize, _: &Stats| {
+        measured
+            .and_then(|m| m.get(i).copied().flatten())
+            .unwrap_or(0.0)
+    };
+    let bars = if options.metric == Metric::Measured {
+        groups_of(analysis, options.grouping, &measured_time)
+    } else {
+        groups(analysis, options.grouping, options.metric)
+    };
     let totals: Vec<f64> = bars.iter().map(Group::total).collect();
     let ghosts: Vec<f64> = base.map_or_else(Vec::new, |b| {
         groups(b, options.grouping, options.metric)
@@ -76,6 +97,16 @@ pub fn draw<DB: DrawingBackend>(
             .collect();
         cumulative_share(&times)
     });
+    // The measured time's cumulative share, unless measured time is what the bars show.
+    let measured_shares = (options.cumulative && metric != Metric::Measured && measured.is_some())
+        .then(|| {
+            let times: Vec<f64> = groups_of(analysis, options.grouping, &measured_time)
+                .iter()
+                .map(Group::total)
+                .collect();
+            cumulative_share(&times)
+        })
+        .filter(|t| t.last().is_some_and(|s| *s > 0.0));
     let noun = options.grouping.noun();
 
     let title = format!("{} by {noun}", capitalised(metric.label()));
@@ -89,7 +120,20 @@ pub fn draw<DB: DrawingBackend>(
         items.push(Item::new("cumulative share", pal.line, Mark::Line));
     }
     if time_shares.is_some() {
-        items.push(Item::new("cumulative time share", pal.line, Mark::Dashed));
+        // Beside a measurement, say which time this is.
+        let label = if measured.is_some() {
+            "cumulative estimated time share"
+        } else {
+            "cumulative time share"
+        };
+        items.push(Item::new(label, pal.line, Mark::Dashed));
+    }
+    if measured_shares.is_some() {
+        items.push(Item::new(
+            "cumulative measured time share",
+            pal.line2,
+            Mark::Line,
+        ));
     }
     if base.is_some() {
         items.push(Item::new("baseline A", pal.muted, Mark::Line));
@@ -210,6 +254,12 @@ pub fn draw<DB: DrawingBackend>(
                 .flat_map(|w| dashes(w[0], w[1], per_bar, false))
                 .map(|seg| PathElement::new(seg, pal.line.stroke_width(2))),
         )?;
+    }
+
+    if let Some(m) = &measured_shares {
+        let points = std::iter::once((-0.5, 0.0))
+            .chain(m.iter().enumerate().map(|(i, s)| (i as f64 + 0.5, *s)));
+        chart.draw_secondary_series(LineSeries::new(points, pal.line2.stroke_width(2)))?;
     }
 
     let panel = PixelRect::from_ranges(chart.plotting_area().get_pixel_range());
@@ -458,12 +508,20 @@ fn finding(
         .filter(|t| t.last().is_some_and(|s| *s > 0.0))
         .and_then(|t| t.get(quarter - 1))
         .map(|t| percent(*t));
+    // Beside measured time, the other time is the estimate.
+    let of_time = if metric == Metric::Measured {
+        "estimated time"
+    } else {
+        "time"
+    };
     match (compact, time) {
         (true, None) => format!("first {quarter} of {n} {noun}s: {first} of {what}"),
-        (true, Some(t)) => format!("first {quarter} of {n} {noun}s: {first} of {what}, {t} of time"),
+        (true, Some(t)) => {
+            format!("first {quarter} of {n} {noun}s: {first} of {what}, {t} of {of_time}")
+        }
         (false, time) => format!(
             "the first {quarter} of {n} {noun}s do {first} of the {what}{}; half is reached after {half} ({})",
-            time.map_or(String::new(), |t| format!(" and take {t} of the time")),
+            time.map_or(String::new(), |t| format!(" and take {t} of the {of_time}")),
             percent(half as f64 / n as f64)
         ),
     }

@@ -3,7 +3,7 @@
 use std::ops::Range;
 
 use crate::charts::metric::Metric;
-use crate::core::analysis::{Analysis, Row};
+use crate::core::analysis::{Analysis, Row, Stats};
 use crate::core::cost::OpKind;
 use crate::core::shape::Shape;
 
@@ -72,6 +72,16 @@ impl Group {
 
 /// The bars of `analysis` under `grouping`, with `metric` per kind.
 pub fn groups(analysis: &Analysis, grouping: Grouping, metric: Metric) -> Vec<Group> {
+    groups_of(analysis, grouping, &|_, s| metric.value(s))
+}
+
+/// [`groups`] with each row's value given by `value` (the row's index and counts): measured times come from
+/// outside the analysis.
+pub fn groups_of(
+    analysis: &Analysis,
+    grouping: Grouping,
+    value: &dyn Fn(usize, &Stats) -> f64,
+) -> Vec<Group> {
     let mut out: Vec<Group> = Vec::new();
     let mut last_key: Option<String> = None;
     for row in &analysis.rows {
@@ -95,18 +105,18 @@ pub fn groups(analysis: &Analysis, grouping: Grouping, metric: Metric) -> Vec<Gr
             }),
         }
         if let Some(g) = out.last_mut() {
-            add(g, row, metric);
+            add(g, row, value);
         }
         last_key = key;
     }
     out
 }
 
-fn add(g: &mut Group, row: &Row, metric: Metric) {
+fn add(g: &mut Group, row: &Row, value: &dyn Fn(usize, &Stats) -> f64) {
     g.failed |= row.diagnostic.is_some();
     if let Some(s) = &row.stats {
         let i = OpKind::ALL.iter().position(|k| *k == s.kind).unwrap_or(8);
-        g.by_kind[i] += metric.value(s);
+        g.by_kind[i] += value(row.index, s);
     }
 }
 

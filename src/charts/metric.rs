@@ -18,6 +18,9 @@ pub enum Metric {
     Params,
     /// Output activation size.
     Activations,
+    /// Measured time of a loaded measurement (not a figure of the analysis, so not in [`Metric::ALL`]: the compute
+    /// chart offers it while a measurement is loaded).
+    Measured,
 }
 
 impl Metric {
@@ -40,7 +43,16 @@ impl Metric {
             Metric::Traffic => "traffic",
             Metric::Params => "params",
             Metric::Activations => "activations",
+            Metric::Measured => "measured",
         }
+    }
+
+    /// Parses the compute chart's metric: a [`Metric::key`] or `measured`.
+    pub fn from_compute_key(s: &str) -> Option<Metric> {
+        Metric::from_key(s).or_else(|| {
+            s.eq_ignore_ascii_case("measured")
+                .then_some(Metric::Measured)
+        })
     }
 
     /// Parses a [`Metric::key`] (case-insensitive).
@@ -59,6 +71,7 @@ impl Metric {
             Metric::Traffic => "read-once memory traffic",
             Metric::Params => "parameters",
             Metric::Activations => "activation size",
+            Metric::Measured => "measured time",
         }
     }
 
@@ -67,7 +80,7 @@ impl Metric {
         match self {
             Metric::Macs => "MACs",
             Metric::Flops => "FLOPs",
-            Metric::Time => "s",
+            Metric::Time | Metric::Measured => "s",
             Metric::Traffic | Metric::Activations => "B",
             Metric::Params => "params",
         }
@@ -82,6 +95,8 @@ impl Metric {
             Metric::Traffic => s.traffic_bytes() as f64,
             Metric::Params => s.params as f64,
             Metric::Activations => s.activation_bytes as f64,
+            // Measured times are not in the counts: the chart reads them from the measurement.
+            Metric::Measured => 0.0,
         }
     }
 }

@@ -100,7 +100,7 @@ impl ChartView {
         for (key, value) in &fields.other {
             let value = value.as_str();
             let ok = match key.as_str() {
-                "metric" => Metric::from_key(value).map(|m| view.metric = m),
+                "metric" => Metric::from_compute_key(value).map(|m| view.metric = m),
                 "per" => Grouping::from_key(value).map(|g| view.grouping = g),
                 "cumulative" => parse_flag(value).map(|on| view.cumulative = on),
                 "rflog" => parse_flag(value).map(|on| view.rf_log = on),

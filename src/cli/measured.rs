@@ -2,65 +2,17 @@
 //! matches it to the analysis' rows, and prints measured against estimated per layer; with `--calibrate` it also
 //! fits the device to the measurement and prints the calibrated device's link form.
 
-use serde_json::Value;
-
 use crate::core::analysis::{self, Analysis};
-use crate::core::measured::{self, Measurement, ModuleTime, MAX_BYTES, SCHEMA};
+use crate::core::measured::{self, Measurement};
 use crate::core::report::seconds;
 use crate::core::timing::{calibrate, validate};
 
 /// Reads and decodes a measurement file; every problem is a message naming it.
 pub fn read(path: &str) -> Result<Measurement, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("--measured {path}: {e}"))?;
-    if meta.len() > MAX_BYTES as u64 {
-        return Err(format!(
-            "--measured {path}: the file is {} bytes; measurement files over {MAX_BYTES} bytes are refused",
-            meta.len()
-        ));
-    }
+    measured::check_size(meta.len()).map_err(|e| format!("--measured {path}: {e}"))?;
     let text = std::fs::read_to_string(path).map_err(|e| format!("--measured {path}: {e}"))?;
-    decode(&text).map_err(|e| format!("--measured {path}: {e}"))
-}
-
-/// Decodes the JSON text of a measurement and checks its values.
-pub fn decode(text: &str) -> Result<Measurement, String> {
-    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON ({e})"))?;
-    match v["schema"].as_str() {
-        Some(SCHEMA) => {}
-        Some(other) => return Err(format!("unknown schema `{other}` (expected `{SCHEMA}`)")),
-        None => return Err(format!("no `schema` field (expected `{SCHEMA}`)")),
-    }
-    let number = |v: &Value, what: &str| {
-        v.as_f64()
-            .ok_or_else(|| format!("`{what}` is missing or not a number"))
-    };
-    let modules = v["modules"]
-        .as_array()
-        .ok_or("`modules` is missing or not a list")?
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            Ok(ModuleTime {
-                path: m["path"]
-                    .as_str()
-                    .ok_or_else(|| format!("modules[{i}].path is missing"))?
-                    .to_string(),
-                call: m["call"].as_u64().unwrap_or(0),
-                time_s: number(&m["time_s"], &format!("modules[{i}].time_s"))?,
-            })
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    let m = Measurement {
-        device_name: v["device"]["name"].as_str().unwrap_or("?").to_string(),
-        batch: v["batch"]
-            .as_u64()
-            .ok_or("`batch` is missing or not a whole number")?,
-        dtype: v["dtype"].as_str().unwrap_or("fp32").to_string(),
-        total_s: number(&v["total_s"], "total_s")?,
-        modules,
-    };
-    measured::check(&m)?;
-    Ok(m)
+    measured::decode(&text).map_err(|e| format!("--measured {path}: {e}"))
 }
 
 /// The report under the summary table.

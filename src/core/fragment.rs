@@ -4,8 +4,10 @@
 //! chart worker, the command line, recovery of a broken link) reads it through [`Fields`], once.
 
 mod fields;
+mod measured;
 
 pub use fields::Fields;
+pub use measured::{short_name, MeasuredLink};
 
 use crate::core::analysis::Counting;
 use crate::core::arch::Architecture;

@@ -2,7 +2,14 @@
 //! matched to the analysis' rows by module path and call index. Reading and decoding the file is the front end's
 //! job; this checks the decoded values, matches them, and lists what does not match, never dropping it silently.
 
+mod calibration;
+mod decode;
+
+pub use calibration::{calibrate, figures, pairs, Calibration};
+pub use decode::{check_size, decode, looks_like_measurement};
+
 use crate::core::analysis::Analysis;
+use crate::core::fragment::{short_name, MeasuredLink};
 use crate::core::timing::calibrate::Sample;
 
 /// The schema name a measurement file must carry.
@@ -103,6 +110,67 @@ pub fn match_rows(a: &Analysis, m: &Measurement) -> Result<Matched, String> {
         .map(|(i, _)| i)
         .collect();
     Ok(matched)
+}
+
+/// Refuses a measurement taken at another batch or dtype than the analysis': its times would not be comparable.
+pub fn check_setting(a: &Analysis, m: &Measurement) -> Result<(), String> {
+    if m.batch != a.options.batch {
+        return Err(format!(
+            "it was measured at batch {}, this page is at batch {}: set the batch to {} to compare",
+            m.batch, a.options.batch, m.batch
+        ));
+    }
+    let dtype = a.options.dtype.name();
+    if !m.dtype.eq_ignore_ascii_case(dtype) {
+        return Err(format!(
+            "it was measured in {}, this page computes in {dtype}: set the data type to {} to compare",
+            m.dtype, m.dtype
+        ));
+    }
+    Ok(())
+}
+
+/// The matched rows' times as a link carries them.
+pub fn to_link(m: &Measurement, matched: &Matched) -> MeasuredLink {
+    MeasuredLink {
+        device_name: short_name(&m.device_name),
+        batch: m.batch,
+        dtype: m.dtype.clone(),
+        total_s: m.total_s,
+        rows: matched.rows.clone(),
+    }
+}
+
+/// The measurement a link's times stand for: each time belongs to the module call of the row at its position in
+/// `a`, the analysis of the link's own network. Times beyond its last row are counted in the second value.
+pub fn from_link(a: &Analysis, link: &MeasuredLink) -> (Measurement, usize) {
+    let modules = a
+        .rows
+        .iter()
+        .zip(&link.rows)
+        .filter_map(|(r, t)| {
+            Some(ModuleTime {
+                path: r.path.clone(),
+                // Rows number calls from 1, measurements from 0.
+                call: u64::from(r.call.saturating_sub(1)),
+                time_s: (*t)?,
+            })
+        })
+        .collect();
+    let beyond = link
+        .rows
+        .iter()
+        .skip(a.rows.len())
+        .filter(|t| t.is_some())
+        .count();
+    let m = Measurement {
+        device_name: link.device_name.clone(),
+        batch: link.batch,
+        dtype: link.dtype.clone(),
+        total_s: link.total_s,
+        modules,
+    };
+    (m, beyond)
 }
 
 /// The matched rows as calibration samples.

@@ -16,6 +16,7 @@ use crate::ui::compare_panel::{ComparePanel, Compared};
 use crate::ui::conventions::Conventions;
 use crate::ui::header::Header;
 use crate::ui::layer_list::LayerList;
+use crate::ui::measured_panel::{MeasuredPanel, MeasuredPrompt, MeasuredView};
 use crate::ui::notice_bar::NoticeBar;
 use crate::ui::perf;
 use crate::ui::settings_panel::SettingsPanel;
@@ -42,10 +43,22 @@ pub fn options(doc: &State) -> Options {
 #[function_component(App)]
 pub fn app() -> Html {
     let app: AppHandle = use_reducer(|| AppState::new(url::open(&url::read_hash())));
-    use_url_sync(app.clone());
     let doc = app.doc.clone();
     let analysis: Rc<Analysis> =
         (*use_memo(doc, |doc| Rc::new(analyse(&doc.arch, &options(doc))))).clone();
+    // Loaded measured times, matched to the rows again after every change of the analysis.
+    let measured: Option<Shared<MeasuredView>> = (*use_memo(
+        (Shared(analysis.clone()), app.measured.clone().map(Shared)),
+        |(a, m)| {
+            m.as_ref()
+                .map(|m| Shared(Rc::new(MeasuredView::new(&a.0, m.0.clone()))))
+        },
+    ))
+    .clone();
+    use_url_sync(
+        app.clone(),
+        measured.as_ref().and_then(|m| m.0.link.clone()),
+    );
     // A pinned baseline is analysed once when pinned; only the matching of rows follows each change.
     let base: Option<Rc<Analysis>> = (*use_memo(app.baseline.clone(), |b| {
         b.as_ref().map(|b| Rc::new(analyse(&b.arch, &options(b))))
@@ -78,11 +91,16 @@ pub fn app() -> Html {
                 </aside>
                 <section class="results" id="results" aria-label="Analysis">
                     <TotalsBar analysis={analysis.clone()} />
+                    if let Some(m) = measured.clone() {
+                        <MeasuredPanel analysis={analysis.clone()} view={m} />
+                    } else {
+                        <MeasuredPrompt />
+                    }
                     if let Some(c) = compared.clone() {
                         <ComparePanel analysis={analysis.clone()} compared={c} />
                     }
-                    <ChartsPanel analysis={analysis.clone()} selected={selected.clone()} base={base.clone().map(Shared)} />
-                    <SummaryTable analysis={analysis.clone()} selected={selected} compared={compared} />
+                    <ChartsPanel analysis={analysis.clone()} selected={selected.clone()} base={base.clone().map(Shared)} measured={measured.clone()} />
+                    <SummaryTable analysis={analysis.clone()} selected={selected} compared={compared} {measured} />
                     <Conventions analysis={analysis} />
                 </section>
             </main>

@@ -33,12 +33,18 @@ impl<T> PartialEq for Shared<T> {
     }
 }
 
+/// Each row's measured time, and the `meas=` value that carries them in a link (the page's; the worker, which
+/// read them from a link, needs none).
+pub type MeasuredRows = (Vec<Option<f64>>, Option<Rc<str>>);
+
 /// The network the charts draw, with what some of them need besides its analysis, each derived on first use:
 /// the what-if (two more analyses, only while the trade-off chart shows it) and the link a chart worker opens.
 pub struct ChartSource {
     pub analysis: Rc<Analysis>,
     /// A pinned baseline, analysed once when pinned, and its state (for the link).
     pub base: Option<(Rc<Analysis>, Rc<State>)>,
+    /// Each row's measured time while a measurement is loaded, and its `meas=` value for the worker's link.
+    measured: Option<MeasuredRows>,
     doc: State,
     view: ChartView,
     whatif: OnceCell<Comparison>,
@@ -51,10 +57,12 @@ impl ChartSource {
         doc: State,
         view: ChartView,
         base: Option<(Rc<Analysis>, Rc<State>)>,
+        measured: Option<MeasuredRows>,
     ) -> ChartSource {
         ChartSource {
             analysis,
             base,
+            measured,
             doc,
             view,
             whatif: OnceCell::new(),
@@ -81,8 +89,17 @@ impl ChartSource {
             let base = self.base.as_ref().map(|(_, s)| &**s);
             let mut s = fragment::encode_with_base(&self.doc, base);
             s.push_str(&self.view.encode());
+            if let Some(v) = self.measured.as_ref().and_then(|(_, v)| v.as_deref()) {
+                s.push_str("&meas=");
+                s.push_str(v);
+            }
             s
         })
+    }
+
+    /// Each row's measured time, while a measurement is loaded.
+    pub fn measured(&self) -> Option<&[Option<f64>]> {
+        self.measured.as_ref().map(|(rows, _)| rows.as_slice())
     }
 }
 
@@ -182,7 +199,9 @@ impl ChartSpec {
         let analysis = &source.analysis;
         let base = source.base.as_ref().map(|(a, _)| &**a);
         match self {
-            ChartSpec::Compute(o) => compute_chart::draw(root, analysis, base, o),
+            ChartSpec::Compute(o) => {
+                compute_chart::draw_measured(root, analysis, base, source.measured(), o)
+            }
             ChartSpec::Rf(o) => rf_chart::draw(root, analysis, base, o),
             ChartSpec::Tradeoff {
                 metric,

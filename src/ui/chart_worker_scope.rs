@@ -85,7 +85,9 @@ fn draw(scope: &mut Scope, p: &PaintMessage) -> Result<(), String> {
                 _ => None,
             };
             scope.base = base.clone();
-            let s = Rc::new(ChartSource::new(analysis, doc, view, base));
+            // The measured times are on the link's own rows, in order.
+            let measured = fields.measured.map(|m| (m.rows, None));
+            let s = Rc::new(ChartSource::new(analysis, doc, view, base, measured));
             scope.source = Some(s.clone());
             s
         }

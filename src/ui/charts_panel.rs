@@ -13,6 +13,7 @@ use crate::core::selection::Selection;
 use crate::ui::chart_canvas::ChartCanvas;
 use crate::ui::chart_spec::{ChartSource, ChartSpec, Shared};
 use crate::ui::chart_theme::use_chart_theme;
+use crate::ui::measured_panel::MeasuredView;
 use crate::ui::perf;
 use crate::ui::state::{AppHandle, UiAction};
 use crate::ui::url;
@@ -25,6 +26,9 @@ pub struct ChartsPanelProps {
     pub selected: Option<String>,
     /// A pinned baseline's analysis, drawn beside the network in every chart.
     pub base: Option<Shared<Analysis>>,
+    /// A loaded measurement: the compute chart's `measured time` metric and measured share.
+    #[prop_or_default]
+    pub measured: Option<Shared<MeasuredView>>,
 }
 
 fn select_value(e: &Event) -> Option<String> {
@@ -115,6 +119,7 @@ fn metric_items() -> Vec<(Metric, &'static str, &'static str)> {
                 Metric::Traffic => "traffic",
                 Metric::Params => "params",
                 Metric::Activations => "activations",
+                Metric::Measured => "measured time",
             };
             (*m, m.key(), text)
         })
@@ -139,14 +144,28 @@ pub fn charts_panel(p: &ChartsPanelProps) -> Html {
         // The network is copied only when the analysis or the switches change, not on every render.
         let app = app.clone();
         (*use_memo(
-            (Shared(p.analysis.clone()), view, p.base.clone()),
-            move |(a, view, base)| {
+            (
+                Shared(p.analysis.clone()),
+                view,
+                p.base.clone(),
+                p.measured.clone(),
+            ),
+            move |(a, view, base, measured)| {
                 let doc = app
                     .as_ref()
                     .map_or_else(url::default_state, |app| app.doc.clone());
                 let base_doc = app.as_ref().and_then(|app| app.baseline.clone());
                 let base = base.as_ref().zip(base_doc).map(|(b, d)| (b.0.clone(), d));
-                Shared(Rc::new(ChartSource::new(a.0.clone(), doc, *view, base)))
+                let measured = measured
+                    .as_ref()
+                    .and_then(|m| m.0.rows().map(|rows| (rows.to_vec(), m.0.link.clone())));
+                Shared(Rc::new(ChartSource::new(
+                    a.0.clone(),
+                    doc,
+                    *view,
+                    base,
+                    measured,
+                )))
             },
         ))
         .clone()
@@ -162,6 +181,11 @@ pub fn charts_panel(p: &ChartsPanelProps) -> Html {
     };
     let highlight = highlighted(&p.analysis, p.selected.as_deref());
     let metrics = metric_items();
+    // The compute chart offers measured time while a measurement applies (or while a link asks for it).
+    let mut compute_metrics = metrics.clone();
+    if source.0.measured().is_some() || view.metric == Metric::Measured {
+        compute_metrics.push((Metric::Measured, "measured", "measured time"));
+    }
     let spec = |kind| ChartSpec::new(kind, &view, theme, highlight);
     html! {
         <section class="card charts-panel" id="charts" aria-labelledby="charts-h">
@@ -170,7 +194,7 @@ pub fn charts_panel(p: &ChartsPanelProps) -> Html {
             </h2>
             <div class="charts-grid">
                 <ChartCanvas source={source.clone()} spec={spec(ChartKind::Compute)} on_select={on_select.clone()}>
-                    { menu("chart-metric", "Metric", &metrics, view.metric, switch(&app, |v, m| v.metric = m), Metric::from_key) }
+                    { menu("chart-metric", "Metric", &compute_metrics, view.metric, switch(&app, |v, m| v.metric = m), Metric::from_compute_key) }
                     { menu("chart-group", "Per", &GROUPINGS, view.grouping, switch(&app, |v, g| v.grouping = g), Grouping::from_key) }
                     { toggle("chart-cumulative", "cumulative", view.cumulative, switch(&app, |v, on| v.cumulative = on)) }
                 </ChartCanvas>

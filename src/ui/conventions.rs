@@ -58,6 +58,9 @@ pub fn conventions(p: &ConventionsProps) -> Html {
             </div>
             <p class="muted small">{ crate::core::timing::DESCRIPTION }{ " Read-once = input + weights + output. " }
                 { "Training memory: " }{ TrainingMemory::DEFINITION }{ "." }</p>
+            <p class="muted small" id="conventions-measured">{ "Times are estimated by the time model unless marked measured: \
+                the Measured column, the measured card and the chart's measured time come from a loaded measurement file \
+                (tools/measure/measure.py on your GPU or CPU), matched to the rows by module path and call." }</p>
         </section>
     }
 }

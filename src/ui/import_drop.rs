@@ -1,6 +1,6 @@
 //! Opening an ONNX file in the app: a file picker in the header and a drop anywhere on the page. The file is read
 //! in the browser (nothing is uploaded), imported by `crate::import`, and becomes the normal editable network; what
-//! could not be mapped is said in the notice bar.
+//! could not be mapped is said in the notice bar. A measurement file dropped here goes to `measured_load.rs`.
 
 use gloo::events::{EventListener, EventListenerOptions};
 use js_sys::Uint8Array;
@@ -80,8 +80,12 @@ fn drop_listeners(dispatcher: AppDispatcher) -> Option<[EventListener; 2]> {
 /// peak stays near the file's size (reading it whole would hold it twice), and the notice can show progress.
 const CHUNK: f64 = 8e6;
 
-/// Reads the file and imports it.
+/// Reads the file and imports it; a measurement (by its name, or by its text once read) is loaded instead.
 fn open(dispatcher: AppDispatcher, file: File) {
+    if crate::ui::measured_load::is_measurement_file(&file) {
+        crate::ui::measured_load::open(dispatcher, file);
+        return;
+    }
     spawn_local(async move {
         let name = file.name();
         let bytes = match read(&dispatcher, &file).await {
@@ -95,6 +99,18 @@ fn open(dispatcher: AppDispatcher, file: File) {
                 return;
             }
         };
+        if let Some(m) = measurement_text(&bytes) {
+            let decoded = crate::core::measured::decode(m).map(std::rc::Rc::new);
+            match decoded {
+                Ok(m) => perf::send_via(&dispatcher, UiAction::LoadMeasurement(name, m)),
+                Err(e) => notify(
+                    &dispatcher,
+                    true,
+                    format!("Could not load the measurement {name}: {e}"),
+                ),
+            }
+            return;
+        }
         match onnx::read(Bytes::from(bytes)) {
             Ok(imported) => {
                 perf::send_via(
@@ -147,6 +163,18 @@ async fn read(dispatcher: &AppDispatcher, file: &File) -> Option<Vec<u8>> {
         start = end;
     }
     Some(bytes)
+}
+
+/// The text of a measurement file that was not named `.json` (an ONNX file never starts with `{`).
+fn measurement_text(bytes: &[u8]) -> Option<&str> {
+    if bytes.len() > crate::core::measured::MAX_BYTES
+        || bytes.trim_ascii_start().first() != Some(&b'{')
+    {
+        return None;
+    }
+    std::str::from_utf8(bytes)
+        .ok()
+        .filter(|t| crate::core::measured::looks_like_measurement(t))
 }
 
 fn notify(dispatcher: &AppDispatcher, error: bool, text: String) {

@@ -185,6 +185,10 @@ pub fn settings_panel() -> Html {
                             </option>
                         }) }
                         <option value="custom" selected={custom.is_some()}>{ "Custom…" }</option>
+                        // A device calibrated to a measurement (src/ui/measured_panel.rs) is no preset.
+                        if let Some(d) = Device::find(&app.doc.device).filter(|d| d.key.starts_with("cal:")) {
+                            <option value={d.key.clone()} selected=true title={d.key.clone()}>{ d.name.clone() }</option>
+                        }
                     </select>
                 </div>
                 <label class="check" title="Fold batch norm and activations into the preceding convolution's kernel, as TensorRT and torch.compile do">

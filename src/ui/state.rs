@@ -9,6 +9,7 @@ use crate::charts::ChartView;
 use crate::core::action::{self, Action};
 use crate::core::arch::Architecture;
 use crate::core::fragment::State;
+use crate::core::measured::Measurement;
 use crate::core::presets;
 use crate::ui::url::Opened;
 
@@ -52,6 +53,8 @@ pub struct AppState {
     pub baseline: Option<Rc<State>>,
     /// While the width multiplier is in use: the architecture it scales and the current factor.
     pub width: Option<(Rc<Architecture>, f64)>,
+    /// Measured times loaded from a file or a link (`meas=`), matched to the rows on every analysis.
+    pub measured: Option<Rc<Measurement>>,
     pub notice: Option<Notice>,
     /// Bumped on every change the URL should record.
     pub revision: u64,
@@ -68,6 +71,7 @@ impl AppState {
             selected,
             charts,
             baseline,
+            measured,
             notice,
         } = opened;
         AppState {
@@ -76,6 +80,7 @@ impl AppState {
             charts,
             baseline: baseline.map(Rc::new),
             width: None,
+            measured: measured.map(Rc::new),
             notice,
             revision: 0,
             history: HistoryMode::Keep,
@@ -104,6 +109,11 @@ pub enum UiAction {
     FromUrl(Opened),
     /// Pins, unpins or swaps the comparison's baseline.
     Baseline(BaselineAction),
+    /// A measurement file was read (its name, its decoded times): checked against the network, then loaded or
+    /// refused with a message (`ui::measured_load`).
+    LoadMeasurement(String, Rc<Measurement>),
+    /// The measured times are put away.
+    ClearMeasurement,
     Dismiss,
     /// Shows a message (e.g. after a copy).
     Notify(Notice),
@@ -203,13 +213,32 @@ impl Reducible for AppState {
                 }
                 Some(Gesture::Commit)
             }
+            UiAction::LoadMeasurement(name, m) => {
+                let (measured, notice) = crate::ui::measured_load::accept(&next, &name, m);
+                next.notice = Some(notice);
+                if measured.is_none() {
+                    return Rc::new(next);
+                }
+                next.measured = measured;
+                Some(Gesture::Commit)
+            }
+            UiAction::ClearMeasurement => {
+                if next.measured.take().is_none() {
+                    return self;
+                }
+                Some(Gesture::Commit)
+            }
             UiAction::FromUrl(Opened {
                 doc,
                 selected,
                 charts,
                 baseline,
+                measured,
                 notice,
             }) => {
+                if next.measured.as_deref() != measured.as_ref() {
+                    next.measured = measured.map(Rc::new);
+                }
                 next.doc = doc;
                 next.selected = selected;
                 next.charts = charts;

@@ -17,7 +17,9 @@ use yew::prelude::*;
 use crate::core::analysis::{Analysis, Row};
 use crate::core::report::{bytes, seconds, si, thousands};
 use crate::core::selection::Selection;
+use crate::ui::chart_spec::Shared;
 use crate::ui::compare_panel::Compared;
+use crate::ui::measured_panel::{self, MeasuredView};
 use crate::ui::stage_row::StageTable;
 use crate::ui::state::{AppHandle, UiAction};
 use crate::ui::table_row::{permille, TableRow};
@@ -62,6 +64,9 @@ pub struct SummaryTableProps {
     pub selected: Option<String>,
     /// The comparison with a pinned baseline: a `vs A` column then shows each row's difference to its match.
     pub compared: Option<Compared>,
+    /// A loaded measurement: the measured and measured ÷ estimated columns.
+    #[prop_or_default]
+    pub measured: Option<Shared<MeasuredView>>,
 }
 
 fn element(id: &str) -> Option<web_sys::Element> {
@@ -212,16 +217,20 @@ fn column_widths(a: &Analysis) -> [f64; 12] {
 }
 
 /// The table's style: its minimum width and each column's width (`--w1`, `--w2`, …, in the table's font) and its
-/// share of spare room (`--c1`, …); static/style.css sizes the cells from them. `vs` adds the comparison's column.
+/// share of spare room (`--c1`, …); static/style.css sizes the cells from them. `vs` adds the comparison's column,
+/// `measured` the measured time and measured ÷ estimated.
 ///
 /// The rows are flex rows rather than table rows, each of fixed height and containing its layout: a number that
 /// changes then lays out its own row, where a table laid out all of its rows again on every slider step. Each
 /// column is at least its width and takes a share of spare room in proportion to it, as the fixed table did.
-fn columns(a: &Analysis, vs: bool) -> String {
+fn columns(a: &Analysis, vs: bool, measured: bool) -> String {
     // 17px is the cell padding and border.
     let mut widths = column_widths(a).to_vec();
     if vs {
         widths.push(9.0); // −292.4 M
+    }
+    if measured {
+        widths.extend([9.0, 8.5]); // 542.67 µs, "Meas ÷ est"
     }
     let total: f64 = widths.iter().sum();
     let pad = 17 * widths.len();
@@ -368,8 +377,9 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
         row_window(n, *first_row, view_rows())
     };
     let comparison = p.compared.as_ref();
-    let table_style = columns(a, comparison.is_some());
-    let ncols = if comparison.is_some() { 13 } else { 12 };
+    let mrows = p.measured.as_ref().and_then(|m| m.0.rows());
+    let table_style = columns(a, comparison.is_some(), mrows.is_some());
+    let ncols = 12 + usize::from(comparison.is_some()) + 2 * usize::from(mrows.is_some());
     let timing = Rc::new((a.options.dtype, a.options.device.clone()));
     // Each row's match in A: its MACs and key.
     let vs = |i: usize| {
@@ -412,6 +422,9 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
                         if comparison.is_some() {
                             <th class="num" title="MACs of this layer minus those of its match in the baseline A">{ "vs A" }</th>
                         }
+                        if mrows.is_some() {
+                            { measured_panel::header_cells(&p.measured.as_ref().map_or(String::new(), |m| m.0.measurement.device_name.clone())) }
+                        }
                     </tr></thead>
                     <tbody role="rowgroup" {onkeydown}>
                         { spacer(shown.start, ncols) }
@@ -419,7 +432,8 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
                             let selected = sel.as_ref().is_some_and(|s| s.highlights(r));
                             let share = permille(r.stats.map_or(0, |s| s.macs), t.macs);
                             html! {
-                                <TableRow key={r.index} row={r.clone()} {batch} {share} {selected} on_select={on_select.clone()} timing={timing.clone()} vs={vs(r.index)} />
+                                <TableRow key={r.index} row={r.clone()} {batch} {share} {selected} on_select={on_select.clone()} timing={timing.clone()} vs={vs(r.index)}
+                                    measured={mrows.map(|m| m.get(r.index).copied().flatten())} />
                             }
                         }) }
                         { spacer(n - shown.end, ncols) }
@@ -436,6 +450,9 @@ pub fn summary_table(p: &SummaryTableProps) -> Html {
                             <td class="num" title="total MACs of B minus those of A">{
                                 crate::core::compare_report::signed_change(c.comparison.a.macs, c.comparison.b.macs, crate::core::compare_report::si_count)
                             }</td>
+                        }
+                        if let Some(m) = p.measured.as_ref().filter(|_| mrows.is_some()) {
+                            { measured_panel::total_cells(m.0.measurement.total_s, t.time_s) }
                         }
                     </tr></tfoot>
                 </table>

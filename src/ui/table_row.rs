@@ -23,6 +23,9 @@ pub struct TableRowProps {
     /// When comparing: the MACs and key of this row's match in the baseline A (`None`: a new layer).
     #[prop_or_default]
     pub vs: Option<Option<(u64, String)>>,
+    /// While a measurement is loaded: this row's measured time, if it has one.
+    #[prop_or_default]
+    pub measured: Option<Option<f64>>,
 }
 
 /// `part` as a share of `total` in tenths of a percent (0 to 1000): the resolution of the MACs bars.
@@ -113,6 +116,9 @@ pub fn table_row(p: &TableRowProps) -> Html {
                     if let Some(vs) = &p.vs {
                         { crate::ui::compare_panel::vs_cell(s.macs, vs.clone()) }
                     }
+                    if let Some(m) = p.measured {
+                        { crate::ui::measured_panel::cells(s.time_s, m) }
+                    }
                 </tr>
             }
         }
@@ -127,7 +133,7 @@ pub fn table_row(p: &TableRowProps) -> Html {
                     { head }
                     // One line like every row (the table relies on a fixed row height); the whole message is in
                     // the tooltip and in the editor.
-                    <td class="diag" colspan={if p.vs.is_some() { "10" } else { "9" }} title={msg.clone()}>{ if cause { "⚠ " } else { "" } }{ msg }</td>
+                    <td class="diag" colspan={(9 + usize::from(p.vs.is_some()) + 2 * usize::from(p.measured.is_some())).to_string()} title={msg.clone()}>{ if cause { "⚠ " } else { "" } }{ msg }</td>
                 </tr>
             }
         }

@@ -3,7 +3,8 @@
 
 use crate::charts::ChartView;
 use crate::core::action;
-use crate::core::fragment::{self, Fields, FragmentError, State};
+use crate::core::fragment::{self, Fields, FragmentError, State, MAX_FRAGMENT_BYTES};
+use crate::core::measured::{self, Measurement};
 use crate::core::presets;
 use crate::ui::state::{AppState, HistoryMode, Notice};
 
@@ -42,6 +43,8 @@ pub struct Opened {
     pub charts: ChartView,
     /// The pinned baseline of a comparison (`base=`).
     pub baseline: Option<State>,
+    /// Measured times (`meas=`), put back on the link's own rows.
+    pub measured: Option<Measurement>,
     /// A message when the link was not fully usable.
     pub notice: Option<Notice>,
 }
@@ -54,6 +57,7 @@ pub fn open(fragment: &str) -> Opened {
         selected,
         charts,
         baseline: None,
+        measured: None,
         notice,
     };
     if text.trim().is_empty() {
@@ -80,7 +84,34 @@ pub fn open(fragment: &str) -> Opened {
         }
         None => {}
     }
+    if let Some(link) = &fields.measured {
+        opened.measured = Some(measured_of_link(&opened.doc, link, &mut opened.notice));
+    }
     opened
+}
+
+/// The measurement a link's `meas=` stands for: the times are on the link's rows, so its network is analysed once
+/// to name them. Times beyond its rows (a hand-edited link) are said, not dropped silently.
+fn measured_of_link(
+    doc: &State,
+    link: &fragment::MeasuredLink,
+    notice: &mut Option<Notice>,
+) -> Measurement {
+    let a = crate::core::analysis::analyse(&doc.arch, &crate::ui::app::options(doc));
+    let (m, beyond) = measured::from_link(&a, link);
+    if beyond > 0 {
+        let text = format!(
+            "The link's measured times list {beyond} more rows than its network has; those are not shown."
+        );
+        *notice = Some(match notice.take() {
+            Some(n) => Notice {
+                error: n.error,
+                text: format!("{} {text}", n.text),
+            },
+            None => Notice { error: false, text },
+        });
+    }
+    m
 }
 
 /// The edited network, selection and chart switches of a link's fields.
@@ -172,12 +203,29 @@ pub fn read_hash() -> String {
         .unwrap_or_default()
 }
 
-/// Records the app state in the URL as the history mode says.
-pub fn write(app: &AppState) {
+/// The fragment with the measured times' `meas=` value added, unless the link would then be longer than a link may
+/// be (the measured panel says so).
+pub fn with_measured(mut fragment: String, meas: Option<&str>) -> String {
+    if let Some(v) = meas {
+        if fits_measured(&fragment, v) {
+            fragment.push_str("&meas=");
+            fragment.push_str(v);
+        }
+    }
+    fragment
+}
+
+/// Whether `fragment` with the measured times `meas` still fits in a link.
+pub fn fits_measured(fragment: &str, meas: &str) -> bool {
+    fragment.len() + "&meas=".len() + meas.len() <= MAX_FRAGMENT_BYTES
+}
+
+/// Records the app state in the URL as the history mode says, with the measured times' `meas=` value if any.
+pub fn write(app: &AppState, meas: Option<&str>) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let url = format!("#{}", encode(app));
+    let url = format!("#{}", with_measured(encode(app), meas));
     if read_hash() == url {
         return;
     }

@@ -6,6 +6,7 @@
 //! (a slider drag, keys held down) becomes one history entry, a push if any change in it asked for one.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use gloo::events::EventListener;
 use gloo::timers::callback::Timeout;
@@ -17,10 +18,12 @@ use crate::ui::url;
 /// How long after the last change the URL is written.
 pub const WRITE_DELAY_MS: u32 = 120;
 
-/// A write waiting for its delay: its timer, and the state it will write (which says push or replace).
+/// A write waiting for its delay: its timer, the state it will write (which says push or replace) and the
+/// measured times' link value (derived from the state's analysis).
 struct Pending {
     timer: Timeout,
     state: AppState,
+    meas: Option<Rc<str>>,
 }
 
 thread_local! {
@@ -28,7 +31,7 @@ thread_local! {
     static PENDING: RefCell<Option<Pending>> = const { RefCell::new(None) };
 }
 
-fn schedule(app: &AppState) {
+fn schedule(app: &AppState, meas: Option<Rc<str>>) {
     if app.history == HistoryMode::Keep {
         return;
     }
@@ -50,6 +53,7 @@ fn schedule(app: &AppState) {
         *p = Some(Pending {
             timer,
             state: latest,
+            meas,
         });
     });
 }
@@ -59,7 +63,7 @@ fn schedule(app: &AppState) {
 pub fn flush() {
     if let Some(w) = PENDING.with(|p| p.borrow_mut().take()) {
         w.timer.cancel();
-        url::write(&w.state);
+        url::write(&w.state, w.meas.as_deref());
     }
 }
 
@@ -72,13 +76,13 @@ fn cancel() {
     });
 }
 
-/// Installs the URL synchronisation for the app state `app`.
+/// Installs the URL synchronisation for the app state `app`; `meas` is the `meas=` value of its measured times.
 #[hook]
-pub fn use_url_sync(app: AppHandle) {
+pub fn use_url_sync(app: AppHandle, meas: Option<Rc<str>>) {
     let revision = app.revision;
     {
         let app = app.clone();
-        use_effect_with(revision, move |_| schedule(&app));
+        use_effect_with(revision, move |_| schedule(&app, meas));
     }
     use_effect_with((), move |_| {
         let reopen = {

@@ -4,7 +4,9 @@ use crate::core::analysis::Counting;
 use crate::core::arch::Architecture;
 use crate::core::device::Device;
 use crate::core::format;
-use crate::core::fragment::{percent_decode, FragmentError, State, MAX_FRAGMENT_BYTES};
+use crate::core::fragment::{
+    percent_decode, FragmentError, MeasuredLink, State, MAX_FRAGMENT_BYTES,
+};
 use crate::core::limits::MAX_BATCH;
 use crate::core::shape::Dtype;
 
@@ -31,6 +33,8 @@ pub struct Fields {
     /// The pinned baseline of a comparison: `base=<spec>` and `base.batch=`, `base.dtype=`, `base.device=`,
     /// `base.count=` (its own settings, defaults left out), read like the keys above.
     pub base: Option<Box<Fields>>,
+    /// `meas=`: measured times of the network's rows (`core::measured` puts them back on the rows).
+    pub measured: Option<MeasuredLink>,
     /// Every other `key=value` pair, in link order: the charts' switches and keys of newer versions.
     pub other: Vec<(String, String)>,
     /// The settings that did not parse, as sentences for the user.
@@ -128,6 +132,10 @@ impl Fields {
                     self.sel = Some(value.to_string());
                 }
             }
+            "meas" => match MeasuredLink::decode(value) {
+                Ok(m) => self.measured = Some(m),
+                Err(e) => warnings.push(format!("measured times (meas=) ignored: {e}")),
+            },
             "" => {}
             _ => self.other.push((key.to_string(), value.to_string())),
         }
