@@ -1,4 +1,5 @@
-// Speed benchmark (not a pass/fail test): opens resnet50 and resnet152, drags a channel slider 100 values with the
+// Speed benchmark (not a pass/fail test): opens resnet50 and resnet152 (resnet50 also with itself pinned as the
+// baseline), drags a channel slider 100 values with the
 // mouse and prints p50/p95 of the `convscope:update` measures (input event → the frame showing the result laid out
 // and painted: the app ends the measure in a task queued from the next requestAnimationFrame callback). It then
 // moves the slider 100 more times from inside the page and times input → next frame painted the same way from the
@@ -33,6 +34,11 @@ function quantile(sorted, q) {
 async function run(page, url, path) {
   await page.goto(`${url}${link(path.preset)}&sel=${path.sel}`);
   await page.waitForSelector(".node-editor input[type=range]");
+  if (path.pin) {
+    // The network as it opened becomes the baseline A; the drag edits B.
+    await page.click("#pin-baseline");
+    await page.waitForSelector("#unpin-baseline");
+  }
   const slider = page.locator(".node-editor input[type=range]").first();
   const box = await slider.boundingBox();
   const max = Number(await slider.getAttribute("max"));
@@ -122,6 +128,8 @@ const cases = [
   { preset: "resnet152", sel: "conv1", what: "conv1 out channels" },
   { preset: "resnet50", sel: "layer3.1", what: "layer3 repeated bottleneck planes" },
   { preset: "resnet152", sel: "layer3.1", what: "layer3 repeated bottleneck planes" },
+  { preset: "resnet50", sel: "conv1", what: "conv1, baseline pinned", pin: true },
+  { preset: "resnet50", sel: "layer3.1", what: "layer3 planes, baseline pinned", pin: true },
 ];
 
 const server = await serve(process.env.DIST);

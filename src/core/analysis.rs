@@ -94,10 +94,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        let device = Device::presets()
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| Device::custom(1e13, 1e12));
+        let device = Device::default_preset().unwrap_or_else(|| Device::custom(1e13, 1e12));
         Options {
             batch: 1,
             dtype: Dtype::Fp32,

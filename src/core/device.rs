@@ -84,6 +84,11 @@ struct Model {
     source: &'static str,
 }
 
+thread_local! {
+    /// The presets, built once: the app looks a device up by its key on every update (the settings, the link).
+    static PRESETS: Vec<Device> = Device::build_presets();
+}
+
 impl Device {
     /// Index of a dtype in `peak` and `sustained`.
     fn slot(dtype: Dtype) -> usize {
@@ -148,6 +153,20 @@ impl Device {
 
     /// The built-in presets, the first being the default.
     pub fn presets() -> Vec<Device> {
+        PRESETS.with(|p| p.clone())
+    }
+
+    /// The preset called `key` (case-insensitive), without copying the others.
+    pub fn preset_named(key: &str) -> Option<Device> {
+        PRESETS.with(|p| p.iter().find(|d| d.key.eq_ignore_ascii_case(key)).cloned())
+    }
+
+    /// The first preset, the default device.
+    pub fn default_preset() -> Option<Device> {
+        PRESETS.with(|p| p.first().cloned())
+    }
+
+    fn build_presets() -> Vec<Device> {
         let gpu = |clock_ratio, sms, split_k, floor_s, source| Model {
             kind: DeviceKind::Gpu,
             clock_ratio,
@@ -439,9 +458,7 @@ impl Device {
         if let Some(rest) = key.strip_prefix("cal:") {
             return crate::core::timing::calibrate::parse(rest);
         }
-        Device::presets()
-            .into_iter()
-            .find(|d| d.key.eq_ignore_ascii_case(key))
+        Device::preset_named(key)
     }
 
     fn parse_custom(rest: &str) -> Option<Device> {

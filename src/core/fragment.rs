@@ -46,9 +46,7 @@ impl State {
 }
 
 fn default_device() -> String {
-    Device::presets()
-        .first()
-        .map_or_else(|| "t4".into(), |d| d.key.clone())
+    Device::default_preset().map_or_else(|| "t4".into(), |d| d.key)
 }
 
 /// Why a fragment could not be read, with what could still be recovered.

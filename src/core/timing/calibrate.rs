@@ -53,9 +53,7 @@ pub fn parse(rest: &str) -> Option<Device> {
     let [base, c, b, f] = parts.as_slice() else {
         return None;
     };
-    let base = Device::presets()
-        .into_iter()
-        .find(|d| d.key.eq_ignore_ascii_case(base))?;
+    let base = Device::preset_named(base)?;
     let num = |s: &str| s.parse::<f64>().ok().filter(|v| v.is_finite());
     let (c, b, f) = (num(c)?, num(b)?, num(f)?);
     let scale_ok = |v: f64| (0.01..=100.0).contains(&v);
