@@ -6,7 +6,7 @@
 //
 // Usage: node e2e/compare.mjs <preset> <selected path> '<{"name": {"dist": "dir", "css": "…"}, …}>'
 //   e.g. node e2e/compare.mjs resnet50 conv1 '{"before": {"dist": "/tmp/old-dist"}, "after": {}}'
-//   ("dist" defaults to dist/, "css" to none; STEPS=120 steps per page by default; SLIDER=<CSS selector> drags
+//   ("dist" defaults to dist/, "css" to none, "pin": true pins the opened network as the baseline; STEPS=120 steps per page by default; SLIDER=<CSS selector> drags
 //   another slider than the selected layer's first.)
 // The absolute numbers are higher than e2e/bench.mjs prints: several pages share the two cores.
 // It also prints each page's thread CPU time per step (its main thread and its chart worker, from a Chromium trace
@@ -31,11 +31,16 @@ const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.max(0, M
 const browser = await launch();
 const servers = new Map();
 const pages = [];
-for (const [name, { dist = DEFAULT_DIST, css = "" }] of Object.entries(configs)) {
+for (const [name, { dist = DEFAULT_DIST, css = "", pin = false }] of Object.entries(configs)) {
   if (!servers.has(dist)) servers.set(dist, await serve(dist));
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(`${servers.get(dist).url}${link}&sel=${sel}`);
   await page.waitForSelector(SLIDER);
+  if (pin) {
+    // "pin": the network as it opened becomes the baseline A; the drag edits B.
+    await page.click("#pin-baseline");
+    await page.waitForSelector("#unpin-baseline");
+  }
   if (css) await page.addStyleTag({ content: css });
   await page.waitForTimeout(300);
   const slider = page.locator(SLIDER).first();
