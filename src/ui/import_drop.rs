@@ -15,6 +15,26 @@ use crate::ui::perf;
 use crate::ui::state::{AppDispatcher, Gesture, Notice, UiAction};
 
 /// The "Open ONNX…" button with its hidden file input; also listens for files dropped on the page.
+/// A file input's `change` handler: opens the chosen file, then clears the input, so that choosing the same file
+/// again fires `change` again.
+pub fn on_file_chosen(open: impl Fn(web_sys::File) + 'static) -> Callback<Event> {
+    Callback::from(move |e: Event| {
+        let input = e
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok());
+        if let Some(file) = input
+            .as_ref()
+            .and_then(|i| i.files())
+            .and_then(|f| f.get(0))
+        {
+            open(file);
+        }
+        if let Some(i) = input {
+            i.set_value("");
+        }
+    })
+}
+
 #[function_component(ImportDrop)]
 pub fn import_drop() -> Html {
     let dispatcher = use_context::<AppDispatcher>();
@@ -28,22 +48,7 @@ pub fn import_drop() -> Html {
     let Some(dispatcher) = dispatcher else {
         return html! {};
     };
-    let onchange = Callback::from(move |e: Event| {
-        let input = e
-            .target()
-            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok());
-        if let Some(file) = input
-            .as_ref()
-            .and_then(|i| i.files())
-            .and_then(|f| f.get(0))
-        {
-            open(dispatcher.clone(), file);
-        }
-        // The same file chosen again must fire `change` again.
-        if let Some(i) = input {
-            i.set_value("");
-        }
-    });
+    let onchange = on_file_chosen(move |file| open(dispatcher.clone(), file));
     html! {
         <label class="import-onnx button" title="Open an ONNX model: it is read here, nothing is uploaded">
             { "Open ONNX…" }

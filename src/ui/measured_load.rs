@@ -5,14 +5,14 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
-use web_sys::{File, HtmlInputElement};
+use web_sys::File;
 use yew::prelude::*;
 
 use crate::core::analysis::analyse;
 use crate::core::measured::{self, Measurement};
 use crate::ui::app::options;
+use crate::ui::import_drop::on_file_chosen;
 use crate::ui::perf;
 use crate::ui::state::{AppDispatcher, AppState, Notice, UiAction};
 use crate::ui::url;
@@ -106,22 +106,7 @@ pub fn load_measurement() -> Html {
     let Some(dispatcher) = use_context::<AppDispatcher>() else {
         return html! {};
     };
-    let onchange = Callback::from(move |e: Event| {
-        let input = e
-            .target()
-            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok());
-        if let Some(file) = input
-            .as_ref()
-            .and_then(|i| i.files())
-            .and_then(|f| f.get(0))
-        {
-            open(dispatcher.clone(), file);
-        }
-        // The same file chosen again must fire `change` again.
-        if let Some(i) = input {
-            i.set_value("");
-        }
-    });
+    let onchange = on_file_chosen(move |file| open(dispatcher.clone(), file));
     html! {
         <label class="load-measurement button"
             title="Load per-layer times measured with tools/measure/measure.py (convscope.measurement/1 JSON): read here, nothing is uploaded">
