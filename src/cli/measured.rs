@@ -106,15 +106,7 @@ fn figures_line(
     matched: &measured::Matched,
     time: impl Fn(&crate::core::analysis::Stats) -> f64,
 ) -> String {
-    let (mut est, mut meas) = (Vec::new(), Vec::new());
-    for (r, t) in a.rows.iter().zip(&matched.rows) {
-        if let (Some(s), Some(t)) = (r.stats, t) {
-            if time(&s) > 0.0 {
-                est.push(time(&s));
-                meas.push(*t);
-            }
-        }
-    }
+    let (est, meas) = measured::pairs(a, matched, time);
     match validate::figures(&est, &meas) {
         Some(f) => format!(
             "{label}: {} layers, median error ×{:.2}, {:.0}% within 1.5×, {:.0}% within 2×, Spearman {:.3}\n",

@@ -26,13 +26,10 @@ fn preset_of(device: &Device) -> Result<Device, String> {
         Some(rest) => rest.split(':').next().unwrap_or(""),
         None => device.key.as_str(),
     };
-    Device::presets()
-        .into_iter()
-        .find(|d| d.key.eq_ignore_ascii_case(key))
-        .ok_or_else(|| {
-            "calibration starts from a preset device: choose the preset nearest to yours first"
-                .to_string()
-        })
+    Device::preset_named(key).ok_or_else(|| {
+        "calibration starts from a preset device: choose the preset nearest to yours first"
+            .to_string()
+    })
 }
 
 /// The estimated and measured times of the matched rows that have an estimate.
